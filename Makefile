@@ -1,0 +1,44 @@
+# Two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test lint format install install-dev seed clean bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## run: create the venv, install, create and seed the database on first start, serve with gunicorn
+run: install
+	$(BIN)/flask --app kb init
+	$(BIN)/gunicorn --no-control-socket --config gunicorn.conf.py wsgi:app
+
+## test: install the dev requirements, lint, run the whole suite
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+seed: install
+	$(BIN)/flask --app kb seed
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis

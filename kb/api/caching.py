@@ -1,0 +1,30 @@
+"""HTTP caching for every GET: a strong ETag from the body, 304 on a match, Cache-Control."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Flask, Response, current_app, request
+
+PUBLIC_PREFIXES = ("/api/v1/",)
+PRIVATE_PREFIXES = ("/api/v1/admin",)
+UNCACHED_PATHS = ("/healthz", "/readyz")
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_conditional)
+
+
+def _conditional(response: Response) -> Response:
+    if request.method not in ("GET", "HEAD") or response.status_code != 200 or response.direct_passthrough:
+        return response
+    path = request.path
+    if path in UNCACHED_PATHS or path.startswith(PRIVATE_PREFIXES):
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    if "Cache-Control" not in response.headers:
+        max_age = current_app.config["KB_CACHE_MAX_AGE"]
+        response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    if not response.get_etag()[0]:
+        response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+    return response.make_conditional(request)

@@ -1,0 +1,32 @@
+"""Probes for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kb.api.base import Blueprint, ProblemSchema
+from kb.api.docs import PROBLEM
+from kb.errors import problem
+from kb.schemas.health import LivenessSchema, ReadinessSchema
+from kb.services import health
+
+blp = Blueprint("health", __name__, description="Liveness and readiness probes")
+
+
+@blp.route("/healthz", methods=["GET"])
+@blp.response(200, LivenessSchema)
+def healthz() -> Any:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@blp.route("/readyz", methods=["GET"])
+@blp.response(200, ReadinessSchema)
+@blp.alt_response(503, schema=ProblemSchema, content_type=PROBLEM,
+                  description="Not ready; the failing checks are under `checks`")
+def readyz() -> Any:
+    """The service can answer: the database is reachable."""
+    report = health.readiness()
+    if not report["ok"]:
+        return problem(503, "A dependency is not ready.", checks=report["checks"])
+    return report

@@ -1,0 +1,76 @@
+"""Article shapes: a whole article in order, ready for a front end to render."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from kb.schemas.common import Locale, PageArgsSchema, SourceSchema, Tag, envelope, include_field, sort_field
+from kb.schemas.details import Slug
+from kb.schemas.entry import EmbeddedEntrySchema
+
+
+class SectionSchema(ma.Schema):
+    heading = fields.String(required=True)
+    body = fields.String(required=True, metadata={"description": "Markdown source"})
+    body_html = fields.String(required=True, metadata={"description": "Rendered, sanitized HTML"})
+    entries = fields.List(
+        fields.Nested(EmbeddedEntrySchema), required=True,
+        metadata={"description": "Published entries the section references, in order: slug, kind, title "
+                                 "and summary; every entry field with include=entries"},
+    )
+
+
+class ArticleSummarySchema(ma.Schema):
+    id = fields.UUID(required=True)
+    slug = fields.String(required=True)
+    title = fields.String(required=True)
+    summary = fields.String(required=True)
+    locale = fields.String(required=True)
+    tags = fields.List(fields.String(), required=True)
+    status = fields.String(required=True)
+    version = fields.Integer(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+    published_at = fields.AwareDateTime(allow_none=True, required=True)
+
+
+class ArticleSchema(ArticleSummarySchema):
+    sources = fields.List(fields.Nested(SourceSchema), required=True)
+    sections = fields.List(fields.Nested(SectionSchema), required=True)
+
+
+ArticlePageSchema = envelope(ArticleSummarySchema, "ArticlePage")
+
+
+class ArticleListArgsSchema(PageArgsSchema):
+    locale = Locale
+    sort = sort_field(["title", "slug", "updated_at", "published_at"], "title")
+
+
+class ArticleDetailArgsSchema(ma.Schema):
+    include = include_field(["entries"])
+
+
+class SectionInputSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    heading = fields.String(required=True, validate=validate.Length(1, 300))
+    body = fields.String(load_default="", validate=validate.Length(max=100_000))
+    entries = fields.List(Slug, load_default=list, validate=validate.Length(max=100))
+
+
+class ArticleInputSchema(ma.Schema):
+    """A whole article as written by the seed loader (and, later, editors)."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    slug = fields.String(required=True, validate=Slug.validators)
+    title = fields.String(required=True, validate=validate.Length(1, 200))
+    summary = fields.String(load_default="", validate=validate.Length(max=1000))
+    locale = fields.String(load_default="en", validate=Locale.validators)
+    tags = fields.List(Tag, load_default=list, validate=validate.Length(max=30))
+    sources = fields.List(fields.Nested(SourceSchema), load_default=list, validate=validate.Length(max=50))
+    sections = fields.List(fields.Nested(SectionInputSchema), required=True, validate=validate.Length(1, 200))

@@ -1,0 +1,83 @@
+"""Shapes shared by every resource: list arguments, the list envelope, sources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+from webargs.fields import DelimitedList
+
+from kb.schemas.details import SLUG_PATTERN
+
+MAX_PER_PAGE = 100
+LOCALE_PATTERN = r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
+
+Tag = fields.String(validate=[validate.Length(1, 64), validate.Regexp(SLUG_PATTERN)])
+Locale = fields.String(validate=validate.Regexp(LOCALE_PATTERN))
+
+
+class PageArgsSchema(ma.Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000),
+                          metadata={"description": "1-based page number"})
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE),
+                              metadata={"description": f"Items per page, 1 to {MAX_PER_PAGE}"})
+
+
+def sort_field(allowed: list[str], default: str) -> fields.String:
+    """A ``sort`` parameter: one of ``allowed``, optionally prefixed with ``-`` for descending."""
+    choices = [*allowed, *(f"-{name}" for name in allowed)]
+    return fields.String(load_default=default, validate=validate.OneOf(choices),
+                         metadata={"description": "Sort key; prefix with - for descending"})
+
+
+def include_field(allowed: list[str]) -> DelimitedList:
+    return DelimitedList(fields.String(validate=validate.OneOf(allowed)), load_default=list,
+                         metadata={"description": f"Comma-separated embeds: {', '.join(allowed)}"})
+
+
+class PageMetaSchema(ma.Schema):
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+
+
+class LinksSchema(ma.Schema):
+    self_ = fields.String(data_key="self", attribute="self", required=True)
+    first = fields.String(required=True)
+    last = fields.String(required=True)
+    next = fields.String(allow_none=True, required=True)
+    prev = fields.String(allow_none=True, required=True)
+
+
+def envelope(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """The list envelope ``{data, meta, links}`` around ``item_schema``; honours sparse ``fields``."""
+
+    class Envelope(ma.Schema):
+        data = fields.List(fields.Nested(item_schema), required=True)
+        meta = fields.Nested(PageMetaSchema, required=True)
+        links = fields.Nested(LinksSchema, required=True)
+
+        @ma.post_dump(pass_original=True)
+        def sparse(self, data: dict[str, Any], original: dict[str, Any], **_: Any) -> dict[str, Any]:
+            wanted = original.get("fields")
+            if wanted:
+                data["data"] = [{k: v for k, v in item.items() if k in wanted} for item in data["data"]]
+            return data
+
+    Envelope.__name__ = name
+    return Envelope
+
+
+class SourceSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    title = fields.String(required=True, validate=validate.Length(1, 500))
+    url = fields.Url(allow_none=True, load_default=None, schemes={"http", "https"})
+    publisher = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
+    author = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
+    accessed = fields.String(allow_none=True, load_default=None,
+                             validate=validate.Regexp(r"^\d{4}-\d{2}-\d{2}$"),
+                             metadata={"description": "Date the source was consulted, YYYY-MM-DD"})

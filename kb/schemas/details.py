@@ -1,0 +1,64 @@
+"""Kind-specific ``details`` of an entry, validated per kind."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Slug = fields.String(validate=[validate.Length(1, 120), validate.Regexp(SLUG_PATTERN)])
+Text = fields.String(validate=validate.Length(1, 2000))
+
+
+class Strict(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+
+class WarningSignSchema(Strict):
+    sign = fields.String(required=True, validate=validate.Length(1, 500))
+    after_hours = fields.Integer(validate=validate.Range(0, 24 * 365))
+    action = fields.String(
+        required=True, validate=validate.OneOf(["self_care", "contact_practitioner", "seek_care_promptly"])
+    )
+
+
+class ComplicationDetailsSchema(Strict):
+    severity = fields.String(required=True, validate=validate.OneOf(["minor", "moderate", "serious"]))
+    signs = fields.List(Text, load_default=list, validate=validate.Length(max=50))
+    expected_duration_hours = fields.Integer(allow_none=True, load_default=None,
+                                             validate=validate.Range(0, 24 * 365))
+    causes = fields.List(Text, load_default=list, validate=validate.Length(max=50))
+    prevention = fields.List(Slug, load_default=list, validate=validate.Length(max=50),
+                             metadata={"description": "Slugs of technique or aftercare entries"})
+    warning_signs = fields.List(fields.Nested(WarningSignSchema), load_default=list,
+                                validate=validate.Length(max=50))
+
+
+class TechniqueDetailsSchema(Strict):
+    phase = fields.String(required=True, validate=validate.OneOf(["before", "during", "after"]))
+    steps = fields.List(Text, required=True, validate=validate.Length(1, 50))
+    rationale = fields.String(load_default="", validate=validate.Length(max=5000))
+
+
+class TimingSchema(Strict):
+    starts_after_hours = fields.Integer(required=True, validate=validate.Range(0, 24 * 365))
+    lasts_days = fields.Integer(required=True, validate=validate.Range(0, 3650))
+
+
+class InstructionSchema(Strict):
+    type = fields.String(required=True, validate=validate.OneOf(["do", "avoid"]))
+    text = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
+class AftercareDetailsSchema(Strict):
+    timing = fields.Nested(TimingSchema, required=True)
+    instructions = fields.List(fields.Nested(InstructionSchema), required=True,
+                               validate=validate.Length(1, 50))
+
+
+DETAILS_SCHEMAS: dict[str, type[ma.Schema]] = {
+    "complication": ComplicationDetailsSchema,
+    "technique": TechniqueDetailsSchema,
+    "aftercare": AftercareDetailsSchema,
+}

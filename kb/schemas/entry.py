@@ -1,0 +1,120 @@
+"""Entry shapes: what clients read and what editors and the seed loader write."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+from webargs.fields import DelimitedList
+
+from kb.models import KINDS
+from kb.schemas.common import (
+    Locale,
+    PageArgsSchema,
+    SourceSchema,
+    Tag,
+    envelope,
+    include_field,
+    sort_field,
+)
+from kb.schemas.details import DETAILS_SCHEMAS, Slug
+
+
+class EntrySummarySchema(ma.Schema):
+    """The few fields needed to list or link an entry."""
+
+    slug = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    title = fields.String(required=True)
+    summary = fields.String(required=True)
+
+
+class EntrySchema(EntrySummarySchema):
+    """A published entry as clients read it."""
+
+    id = fields.UUID(required=True)
+    body = fields.String(required=True, metadata={"description": "Markdown source"})
+    body_html = fields.String(required=True, metadata={"description": "Rendered, sanitized HTML"})
+    tags = fields.List(fields.String(), required=True)
+    locale = fields.String(required=True)
+    related = fields.List(fields.String(), required=True, metadata={"description": "Slugs"})
+    related_entries = fields.List(
+        fields.Nested(EntrySummarySchema),
+        metadata={"description": "Published related entries; present with include=related"},
+    )
+    details = fields.Dict(required=True, metadata={"description": "Kind-specific structured details"})
+    sources = fields.List(fields.Nested(SourceSchema), required=True)
+    last_reviewed = fields.Date(allow_none=True, required=True)
+    next_review_due = fields.Date(allow_none=True, required=True)
+    reviewed_by = fields.String(allow_none=True, required=True)
+    status = fields.String(required=True)
+    version = fields.Integer(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+    published_at = fields.AwareDateTime(allow_none=True, required=True)
+
+
+ENTRY_FIELDS = sorted(EntrySchema().fields)
+
+
+def _embedded_entry_schema() -> type[ma.Schema]:
+    """An entry embedded in an article: summary fields always, the others with include=entries."""
+    summary = set(EntrySummarySchema._declared_fields)
+    declared = {}
+    for name, field in EntrySchema._declared_fields.items():
+        field = copy.copy(field)
+        field.required = name in summary
+        declared[name] = field
+    return ma.Schema.from_dict(declared, name="EmbeddedEntry")
+
+
+EmbeddedEntrySchema = _embedded_entry_schema()
+EntryPageSchema = envelope(EntrySchema, "EntryPage")
+
+
+class EntryListArgsSchema(PageArgsSchema):
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    tag = Tag
+    locale = Locale
+    sort = sort_field(["title", "slug", "updated_at", "published_at"], "title")
+    fields_ = DelimitedList(
+        fields.String(validate=validate.OneOf(ENTRY_FIELDS)), data_key="fields", attribute="fields",
+        metadata={"description": "Comma-separated fields to return (sparse response)"},
+    )
+
+
+class EntryDetailArgsSchema(ma.Schema):
+    include = include_field(["related"])
+
+
+class EntryInputSchema(ma.Schema):
+    """A whole entry as written by the seed loader (and, later, editors); ``details`` checked per kind."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    slug = fields.String(required=True, validate=Slug.validators)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    title = fields.String(required=True, validate=validate.Length(1, 200))
+    summary = fields.String(load_default="", validate=validate.Length(max=1000))
+    body = fields.String(load_default="", validate=validate.Length(max=100_000))
+    tags = fields.List(Tag, load_default=list, validate=validate.Length(max=30))
+    locale = fields.String(load_default="en", validate=Locale.validators)
+    related = fields.List(Slug, load_default=list, validate=validate.Length(max=50))
+    details = fields.Dict(load_default=dict)
+    sources = fields.List(fields.Nested(SourceSchema), load_default=list, validate=validate.Length(max=50))
+    last_reviewed = fields.Date(allow_none=True, load_default=None)
+    next_review_due = fields.Date(allow_none=True, load_default=None)
+    reviewed_by = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
+
+    @ma.validates_schema
+    def details_match_kind(self, data: dict[str, Any], **_: Any) -> None:
+        schema = DETAILS_SCHEMAS.get(data.get("kind", ""))
+        if schema is None:
+            return
+        try:
+            data["details"] = schema().load(data.get("details") or {})
+        except ma.ValidationError as exc:
+            raise ma.ValidationError(exc.messages, field_name="details") from exc

@@ -1,0 +1,55 @@
+"""Test fixtures: the app on a temporary SQLite database (or KB_TEST_DATABASE_URL), seeded from seed/."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from kb import create_app
+from kb.extensions import db
+from kb.services.seeding import load_seed
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DATABASE_URL = os.environ.get("KB_TEST_DATABASE_URL")
+
+
+def make_app(tmp_path: Path) -> Flask:
+    """A fresh app on an empty database: SQLite in ``tmp_path``, or the PostgreSQL CI gives us."""
+    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    app = create_app({
+        "TESTING": True,
+        "KB_INSTANCE_PATH": str(tmp_path),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "KB_SEARCH_INDEX_PATH": str(tmp_path / "search-index"),
+    })
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    return app
+
+
+@pytest.fixture
+def empty_app(tmp_path: Path) -> Iterator[Flask]:
+    app = make_app(tmp_path)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(empty_app: Flask) -> Flask:
+    """The app with seed/ loaded and published."""
+    with empty_app.app_context():
+        load_seed(ROOT / "seed")
+    return empty_app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
