@@ -17,7 +17,8 @@ def init_app(app: Flask) -> None:
         api.register_blueprint(module.blp)
     _document_doc_routes(app)
     CORS(app, resources={PUBLIC_API: {"origins": "*"}}, methods=["GET", "HEAD", "OPTIONS"],
-         supports_credentials=False, expose_headers=["ETag", "Link", "Last-Modified"], max_age=86400)
+         supports_credentials=False, send_wildcard=True, max_age=86400,
+         expose_headers=["ETag", "Link", "Last-Modified"])
     caching.init_app(app)
 
 

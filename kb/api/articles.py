@@ -7,6 +7,7 @@ from typing import Any
 from flask.views import MethodView
 
 from kb.api.base import Blueprint
+from kb.api.caching import with_last_modified
 from kb.api.docs import errors, not_modified
 from kb.api.pagination import page_response
 from kb.schemas.article import (
@@ -39,4 +40,4 @@ class ArticleDetail(MethodView):
     @not_modified(blp)
     def get(self, slug: str, include: list[str]) -> Any:
         """One published article, sections in order; `include=entries` embeds whole entries."""
-        return articles.get_live(slug, include=include)
+        return with_last_modified(articles.get_live(slug, include=include), include)

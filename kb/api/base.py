@@ -1,12 +1,16 @@
-"""Our flavour of flask-smorest: problem+json errors, 400 for bad query parameters, doc responses."""
+"""Our flavour of flask-smorest: problem+json errors, 400 for bad query parameters, 422 for bad bodies."""
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+import http
+from typing import Any
 
 import flask_smorest
 import marshmallow as ma
-from webargs.flaskparser import FlaskParser, abort
+from flask_smorest.utils import prepare_response
+
+PROBLEM = "application/problem+json"
+BODY_LOCATIONS = ("json", "form", "files")
 
 
 class ProblemSchema(ma.Schema):
@@ -19,32 +23,26 @@ class ProblemSchema(ma.Schema):
     errors = ma.fields.Dict(metadata={"description": "Messages by field or parameter name"})
 
 
-class Parser(FlaskParser):
-    """Answer invalid query strings and headers with 400, invalid bodies with 422."""
-
-    def handle_error(self, error: ma.ValidationError, req: Any, schema: ma.Schema, *,
-                     error_status_code: int | None, error_headers: Any) -> NoReturn:
-        location = _location_of(error)
-        status = error_status_code or (422 if location in ("json", "form", "files") else 400)
-        abort(status, exc=error, messages=error.messages, schema=schema, headers=error_headers)
-
-
-def _location_of(error: ma.ValidationError) -> str | None:
-    messages = error.messages
-    if isinstance(messages, dict) and len(messages) == 1:
-        return next(iter(messages))
-    return None
-
-
 class Blueprint(flask_smorest.Blueprint):
-    ARGUMENTS_PARSER = Parser()
+    def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Any:
+        """Invalid query strings, headers and path parts are the client's request errors: 400, not 422."""
+        if location not in BODY_LOCATIONS:
+            kwargs.setdefault("error_status_code", 400)
+        return super().arguments(schema, location=location, **kwargs)
 
 
 class Api(flask_smorest.Api):
-    """flask-smorest Api whose documented error body is problem+json; errors are handled in kb.errors."""
+    """flask-smorest Api documenting problem+json errors; kb.errors handles every error at run time."""
 
     ERROR_SCHEMA = ProblemSchema
-    DEFAULT_ERROR_RESPONSE_NAME = None  # we document each error response explicitly
+    DEFAULT_ERROR_RESPONSE_NAME = None  # each view documents the errors it gives
 
     def _register_error_handlers(self) -> None:
         """kb.errors registers the one handler for every error."""
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            if status >= 400:
+                response = {"description": status.phrase, "schema": ProblemSchema}
+                prepare_response(response, self.spec, PROBLEM)
+                self.spec.components.response(status.name, response, lazy=True)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
+from typing import Any
 
 from flask import Flask, Response, current_app, request
+from werkzeug.http import http_date
 
 PUBLIC_PREFIXES = ("/api/v1/",)
 PRIVATE_PREFIXES = ("/api/v1/admin",)
@@ -28,3 +31,13 @@ def _conditional(response: Response) -> Response:
     if not response.get_etag()[0]:
         response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
     return response.make_conditional(request)
+
+
+def with_last_modified(resource: Any, include: list[str]) -> tuple[Any, dict[str, str]]:
+    """A view's result plus ``Last-Modified`` (its last publish), unless embeds make that date wrong."""
+    published: datetime | None = (
+        resource.get("published_at") if isinstance(resource, dict) else resource.published_at
+    )
+    if include or published is None:
+        return resource, {}
+    return resource, {"Last-Modified": http_date(published)}

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kb.api.base import ProblemSchema
+from kb.api.base import PROBLEM, ProblemSchema
 
-PROBLEM = "application/problem+json"
 DESCRIPTIONS = {
     400: "Invalid query parameter; the parameter is named in `errors`",
     404: "No such resource, or not published",

@@ -7,6 +7,7 @@ from typing import Any
 from flask.views import MethodView
 
 from kb.api.base import Blueprint
+from kb.api.caching import with_last_modified
 from kb.api.docs import errors, not_modified
 from kb.api.pagination import page_response
 from kb.schemas.entry import EntryDetailArgsSchema, EntryListArgsSchema, EntryPageSchema, EntrySchema
@@ -34,4 +35,4 @@ class EntryDetail(MethodView):
     @not_modified(blp)
     def get(self, slug: str, include: list[str]) -> Any:
         """One published entry; `include=related` embeds its related entries' summaries."""
-        return entries.get_live(slug, include=include)
+        return with_last_modified(entries.get_live(slug, include=include), include)

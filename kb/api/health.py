@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kb.api.base import Blueprint, ProblemSchema
-from kb.api.docs import PROBLEM
+from kb.api.base import PROBLEM, Blueprint, ProblemSchema
 from kb.errors import problem
 from kb.schemas.health import LivenessSchema, ReadinessSchema
 from kb.services import health

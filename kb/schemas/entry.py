@@ -59,19 +59,23 @@ class EntrySchema(EntrySummarySchema):
 ENTRY_FIELDS = sorted(EntrySchema().fields)
 
 
-def _embedded_entry_schema() -> type[ma.Schema]:
-    """An entry embedded in an article: summary fields always, the others with include=entries."""
-    summary = set(EntrySummarySchema._declared_fields)
+def _with_required(schema: type[ma.Schema], required: set[str], name: str) -> type[ma.Schema]:
+    """A copy of ``schema`` in which only the fields named in ``required`` are documented as required."""
     declared = {}
-    for name, field in EntrySchema._declared_fields.items():
+    for field_name, field in schema._declared_fields.items():
         field = copy.copy(field)
-        field.required = name in summary
-        declared[name] = field
-    return ma.Schema.from_dict(declared, name="EmbeddedEntry")
+        field.required = field_name in required
+        declared[field_name] = field
+    return ma.Schema.from_dict(declared, name=name)
 
 
-EmbeddedEntrySchema = _embedded_entry_schema()
-EntryPageSchema = envelope(EntrySchema, "EntryPage")
+# An entry embedded in an article: summary fields always, every other field with include=entries.
+EmbeddedEntrySchema = _with_required(EntrySchema, set(EntrySummarySchema._declared_fields), "EmbeddedEntry")
+# An entry in a list: every field, unless the `fields` parameter asks for fewer.
+ListedEntrySchema = _with_required(EntrySchema, set(), "ListedEntry")
+
+
+EntryPageSchema = envelope(ListedEntrySchema, "EntryPage")
 
 
 class EntryListArgsSchema(PageArgsSchema):

@@ -1,0 +1,133 @@
+"""On-disk layout of the Whoosh backend: generation directories, the CURRENT pointer, locks, stamps.
+
+::
+
+    <path>/CURRENT          name of the live generation directory (replaced atomically)
+    <path>/WRITELOCK        held (flock) by whoever writes: index(), remove() and the whole of rebuild()
+    <path>/gen-<time>-<id>/ one complete Whoosh index
+        LAST_COMMIT         ISO time of the last commit, rewritten after each commit
+
+Readers in any process compare ``stat(CURRENT)`` and ``stat(LAST_COMMIT)`` with what they opened
+(two ``stat`` calls per request) and reopen when either changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from whoosh.util.filelock import FileLock, try_for
+
+from kb.search.base import IndexBusyError
+
+POINTER = "CURRENT"
+WRITELOCK = "WRITELOCK"
+STAMP = "LAST_COMMIT"
+_GEN_RE = re.compile(r"^gen-[0-9TZ]+-[0-9a-f]{8}$")
+
+Stamp = tuple[int, int]  # (inode, mtime_ns): changes whenever the file is replaced or rewritten
+
+
+def file_stamp(path: Path) -> Stamp | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
+class Layout:
+    """Paths and atomic operations under one index root directory."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+        self.pointer = self.root / POINTER
+
+    def current_name(self) -> str | None:
+        """The live generation's directory name, or None when there is none (or it is corrupt)."""
+        try:
+            name = self.pointer.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        return name if _GEN_RE.match(name) and (self.root / name).is_dir() else None
+
+    def pointer_stamp(self) -> Stamp | None:
+        return file_stamp(self.pointer)
+
+    def commit_stamp(self, name: str) -> Stamp | None:
+        return file_stamp(self.root / name / STAMP)
+
+    def new_generation(self) -> Path:
+        """Create and return a fresh, empty generation directory."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        name = f"gen-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}-{secrets.token_hex(4)}"
+        path = self.root / name
+        path.mkdir()
+        return path
+
+    def swap_to(self, gen_dir: Path) -> None:
+        """Point CURRENT at ``gen_dir`` atomically (write a temp file, fsync, os.replace)."""
+        tmp = self.root / f".{POINTER}.{os.getpid()}.{secrets.token_hex(4)}"
+        with open(tmp, "w", encoding="ascii") as fh:
+            fh.write(gen_dir.name + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.pointer)
+        _fsync_dir(self.root)
+
+    def remove_stale(self, keep: str) -> None:
+        """Delete every generation directory but ``keep`` (callers hold the write lock)."""
+        for child in self.root.iterdir():
+            if child.name != keep and _GEN_RE.match(child.name) and child.is_dir():
+                shutil.rmtree(child, ignore_errors=True)
+        for child in self.root.glob(f".{POINTER}.*"):
+            with contextlib.suppress(OSError):
+                child.unlink()
+
+    @contextlib.contextmanager
+    def write_lock(self, timeout: float) -> Iterator[None]:
+        """Hold the root write lock (across processes); IndexBusyError if not obtained in ``timeout`` s."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.root / WRITELOCK))
+        if not try_for(lock.acquire, timeout=timeout, delay=0.05):
+            raise IndexBusyError(f"search index is busy (write lock not obtained in {timeout:g}s)")
+        try:
+            yield
+        finally:
+            lock.release()
+
+
+def write_commit_stamp(gen_dir: Path) -> datetime:
+    """Record the time of a commit in ``gen_dir`` (atomically) and return it."""
+    now = datetime.now(UTC)
+    tmp = gen_dir / f".{STAMP}.{secrets.token_hex(4)}"
+    tmp.write_text(now.isoformat(), encoding="ascii")
+    os.replace(tmp, gen_dir / STAMP)
+    return now
+
+
+def read_commit_stamp(gen_dir: Path) -> datetime | None:
+    try:
+        value = datetime.fromisoformat((gen_dir / STAMP).read_text(encoding="ascii").strip())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

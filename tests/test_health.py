@@ -1,0 +1,32 @@
+"""/healthz and /readyz."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask.testing import FlaskClient
+
+from kb import create_app
+
+
+def test_healthz(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_readyz_reports_database(client: FlaskClient) -> None:
+    body = client.get("/readyz").get_json()
+    assert body["ok"] is True
+    assert body["checks"]["database"]["ok"] is True
+
+
+def test_readyz_is_503_problem_when_database_is_unreachable(tmp_path: Path) -> None:
+    unopenable = tmp_path / "a-directory"
+    unopenable.mkdir()
+    app = create_app({"KB_INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{unopenable}"})
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["checks"]["database"] == {"ok": False, "backend": "sqlite", "detail": "OperationalError"}
