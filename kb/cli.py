@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from kb.errors import KbError
 from kb.extensions import db
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("init")
+@with_appcontext
 def init_command() -> None:
     """Create the database tables if missing, and load seed/ on first start."""
     db.create_all()
@@ -34,6 +36,7 @@ def init_command() -> None:
 @click.command("seed")
 @click.option("--path", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Seed folder (default: KB_SEED_PATH, the repository's seed/).")
+@with_appcontext
 def seed_command(path: Path | None) -> None:
     """Upsert seed content by slug and publish it (idempotent)."""
     db.create_all()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from whoosh import fields, formats
+from whoosh import columns, fields, formats
 
 from kb.search.base import SearchDocument
 from kb.search.text import edge_analyzer, markdown_to_text, stem_analyzer, vocab_analyzer
@@ -36,6 +36,8 @@ def build_schema() -> fields.Schema:
         title_edge=fields.TEXT(analyzer=edge_analyzer(), phrase=False, stored=False),
         # Folded, unstemmed words; existence only (no frequencies, positions or lengths).
         words=fields.FieldType(formats.Existence(), vocab_analyzer()),
+        # Per-document card (title, slug, kind, locale, tags, id) read in bulk for suggest and facets.
+        card=fields.COLUMN(columns.VarBytesColumn()),
     )
 
 
@@ -62,4 +64,20 @@ def to_fields(doc: SearchDocument) -> dict[str, str]:
         "body": body,
         "title_edge": doc.title,
         "words": "\n".join(texts),
+        "card": pack_card(doc.title, doc.slug, doc.kind, doc.locale or "en", tags, str(doc.id)),
     }
+
+
+_SEP, _TAG_SEP = "\x1f", "\x1e"
+
+
+def pack_card(title: str, slug: str, kind: str, locale: str, tags: list[str], doc_id: str) -> bytes:
+    clean = [str(v).replace(_SEP, " ").replace(_TAG_SEP, " ") for v in (title, slug, kind, locale, doc_id)]
+    tag_text = _TAG_SEP.join(t.replace(_SEP, " ").replace(_TAG_SEP, " ") for t in tags)
+    return _SEP.join(clean[:4] + [tag_text, clean[4]]).encode("utf-8")
+
+
+def unpack_card(raw: bytes) -> tuple[str, str, str, str, tuple[str, ...], str]:
+    """(title, slug, kind, locale, tags, id) of a packed card."""
+    title, slug, kind, locale, tag_text, doc_id = raw.decode("utf-8").split(_SEP)
+    return title, slug, kind, locale, tuple(tag_text.split(_TAG_SEP)) if tag_text else (), doc_id

@@ -30,8 +30,12 @@ class SeedReport:
 
 def load_seed(path: Path) -> SeedReport:
     """Upsert every entry and article under ``path`` and publish them, in one transaction."""
-    entries = [_load(file, EntryInputSchema()) for file in sorted((path / "entries").glob("*.json"))]
-    articles = [_load(file, ArticleInputSchema()) for file in sorted((path / "articles").glob("*.json"))]
+    entry_files = sorted((path / "entries").glob("*.json"))
+    article_files = sorted((path / "articles").glob("*.json"))
+    if not entry_files and not article_files:
+        raise ValidationFailed(f"{path}: no entries/*.json or articles/*.json to load.")
+    entries = [_load(file, EntryInputSchema()) for file in entry_files]
+    articles = [_load(file, ArticleInputSchema()) for file in article_files]
     _check_references(entries, articles)
     report = SeedReport()
     try:
@@ -62,12 +66,18 @@ def _record(report: SeedReport, slug: str, existing: Any, version: int, status: 
 
 
 def _load(file: Path, schema: ma.Schema) -> dict[str, Any]:
+    """Read and validate one seed file, named ``<slug>.json`` so that no two files share a slug."""
     try:
-        return schema.load(json.loads(file.read_text(encoding="utf-8")))
+        data = schema.load(json.loads(file.read_text(encoding="utf-8")))
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(f"{file}: not UTF-8 text ({exc})") from exc
     except json.JSONDecodeError as exc:
         raise ValidationFailed(f"{file}: not valid JSON ({exc})") from exc
     except ma.ValidationError as exc:
         raise ValidationFailed(f"{file}: invalid content", errors=exc.messages) from exc
+    if data["slug"] != file.stem:
+        raise ValidationFailed(f"{file}: the file must be named after its slug ({data['slug']}.json).")
+    return data
 
 
 def _check_references(entries: list[dict[str, Any]], articles: list[dict[str, Any]]) -> None:
