@@ -29,6 +29,7 @@ __all__ = [
 
 _BACKENDS = {
     "whoosh": ("kb.search.whoosh_backend", "WhooshBackend"),
+    "postgres": ("kb.search.postgres_backend", "PostgresBackend"),
 }
 
 

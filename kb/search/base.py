@@ -91,9 +91,7 @@ class SearchBackend(ABC):
         """Delete the documents with these ids; unknown ids are ignored. IndexBusyError on lock timeout."""
 
     @abstractmethod
-    def rebuild(
-        self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None
-    ) -> int:
+    def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> int:
         """Replace the whole index with ``docs`` (built aside, then swapped in); return the count."""
 
     @abstractmethod

@@ -2,41 +2,38 @@
 
 from __future__ import annotations
 
-from whoosh import columns, fields, formats
+from whoosh import columns, fields
 
 from kb.search.base import SearchDocument
-from kb.search.text import edge_analyzer, markdown_to_text, stem_analyzer, vocab_analyzer
+from kb.search.text import markdown_to_text, stem_analyzer
 
 # Searchable text fields and their query-time boosts (title > summary = tags > details > body).
 # Boosts are applied to query terms, not baked into postings: BM25 saturates term frequency, so an
 # index-time field_boost would not scale scores linearly.
 FIELD_BOOSTS: dict[str, float] = {"title": 6.0, "summary": 3.0, "tags_text": 3.0, "details": 1.5, "body": 1.0}
 TEXT_FIELDS = tuple(FIELD_BOOSTS)
+# Fields indexed with positions (exact phrases). The body keeps frequencies only: positions would make
+# its postings four times slower to decode and the rebuild a fifth slower.
+PHRASE_FIELDS = ("title", "summary", "tags_text", "details")
 # Fields whose stored text is highlighted (title always; the best of the others).
 SNIPPET_FIELDS = ("summary", "details", "body")
-VOCAB_FIELD = "words"  # unstemmed words of every text field: typo expansion and "did you mean"
-EDGE_FIELD = "title_edge"  # prefixes of title words: the last, unfinished query word
-TAG_FIELD = "tag"  # exact tags for filters and facets
 SCHEMA_VERSION = "1"
 
 
 def build_schema() -> fields.Schema:
+    """Text fields for matching (stored where highlights need the text), the unique id, one column.
+
+    Filters, facets and suggestions read the per-document ``card`` column instead of indexed
+    kind/tag/locale fields: the whole column loads in a few milliseconds per index state.
+    """
     stem = stem_analyzer()
     return fields.Schema(
-        id=fields.ID(unique=True, stored=True),
-        slug=fields.ID(stored=True),
-        kind=fields.ID(stored=True),
-        locale=fields.ID(stored=True),
-        tag=fields.KEYWORD(commas=True, scorable=False),
+        id=fields.ID(unique=True),
         title=fields.TEXT(analyzer=stem, stored=True),
         summary=fields.TEXT(analyzer=stem, stored=True),
-        tags_text=fields.TEXT(analyzer=stem, stored=False),
+        tags_text=fields.TEXT(analyzer=stem),
         details=fields.TEXT(analyzer=stem, stored=True),
-        body=fields.TEXT(analyzer=stem, stored=True),
-        title_edge=fields.TEXT(analyzer=edge_analyzer(), phrase=False, stored=False),
-        # Folded, unstemmed words; existence only (no frequencies, positions or lengths).
-        words=fields.FieldType(formats.Existence(), vocab_analyzer()),
-        # Per-document card (title, slug, kind, locale, tags, id) read in bulk for suggest and facets.
+        body=fields.TEXT(analyzer=stem, stored=True, phrase=False),
         card=fields.COLUMN(columns.VarBytesColumn()),
     )
 
@@ -50,22 +47,20 @@ def to_fields(doc: SearchDocument) -> dict[str, str]:
     """The Whoosh field values of one document."""
     tags = [t for t in (clean_tag(t) for t in doc.tags or []) if t]
     body = markdown_to_text(doc.body or "")
-    texts = [doc.title, doc.summary or "", " ".join(tags), doc.details or "", body]
     return {
         "id": str(doc.id),
-        "slug": doc.slug,
-        "kind": doc.kind,
-        "locale": doc.locale or "en",
-        "tag": ",".join(tags),
         "title": doc.title,
         "summary": doc.summary or "",
         "tags_text": " ".join(tags),
         "details": doc.details or "",
         "body": body,
-        "title_edge": doc.title,
-        "words": "\n".join(texts),
         "card": pack_card(doc.title, doc.slug, doc.kind, doc.locale or "en", tags, str(doc.id)),
     }
+
+
+def texts(fields_: dict[str, str]) -> list[str]:
+    """The searchable texts of a document's field values (for the vocabulary)."""
+    return [fields_[name] for name in TEXT_FIELDS]
 
 
 _SEP, _TAG_SEP = "\x1f", "\x1e"
@@ -74,7 +69,7 @@ _SEP, _TAG_SEP = "\x1f", "\x1e"
 def pack_card(title: str, slug: str, kind: str, locale: str, tags: list[str], doc_id: str) -> bytes:
     clean = [str(v).replace(_SEP, " ").replace(_TAG_SEP, " ") for v in (title, slug, kind, locale, doc_id)]
     tag_text = _TAG_SEP.join(t.replace(_SEP, " ").replace(_TAG_SEP, " ") for t in tags)
-    return _SEP.join(clean[:4] + [tag_text, clean[4]]).encode("utf-8")
+    return _SEP.join([*clean[:4], tag_text, clean[4]]).encode("utf-8")
 
 
 def unpack_card(raw: bytes) -> tuple[str, str, str, str, tuple[str, ...], str]:

@@ -7,8 +7,9 @@
     <path>/gen-<time>-<id>/ one complete Whoosh index
         LAST_COMMIT         ISO time of the last commit, rewritten after each commit
 
-Readers in any process compare ``stat(CURRENT)`` and ``stat(LAST_COMMIT)`` with what they opened
-(two ``stat`` calls per request) and reopen when either changed.
+Readers in any process compare the contents of CURRENT and LAST_COMMIT (two tiny reads per request;
+``stat`` is not enough, as inodes are reused and mtimes are coarse) with what they opened, and reopen
+when either changed. LAST_COMMIT holds the commit time and a random token, so every commit differs.
 """
 
 from __future__ import annotations
@@ -31,15 +32,14 @@ WRITELOCK = "WRITELOCK"
 STAMP = "LAST_COMMIT"
 _GEN_RE = re.compile(r"^gen-[0-9TZ]+-[0-9a-f]{8}$")
 
-Stamp = tuple[int, int]  # (inode, mtime_ns): changes whenever the file is replaced or rewritten
 
-
-def file_stamp(path: Path) -> Stamp | None:
+def read_small(path: Path) -> str | None:
+    """The content of a small marker file, or None if it cannot be read."""
     try:
-        st = os.stat(path)
+        with open(path, "rb") as fh:
+            return fh.read(256).decode("ascii", "replace").strip()
     except OSError:
         return None
-    return st.st_ino, st.st_mtime_ns
 
 
 class Layout:
@@ -49,19 +49,16 @@ class Layout:
         self.root = Path(root)
         self.pointer = self.root / POINTER
 
-    def current_name(self) -> str | None:
+    def current_name(self, pointer: str | None = None) -> str | None:
         """The live generation's directory name, or None when there is none (or it is corrupt)."""
-        try:
-            name = self.pointer.read_text(encoding="ascii").strip()
-        except (OSError, UnicodeDecodeError):
-            return None
-        return name if _GEN_RE.match(name) and (self.root / name).is_dir() else None
+        name = self.pointer_stamp() if pointer is None else pointer
+        return name if name and _GEN_RE.match(name) and (self.root / name).is_dir() else None
 
-    def pointer_stamp(self) -> Stamp | None:
-        return file_stamp(self.pointer)
+    def pointer_stamp(self) -> str | None:
+        return read_small(self.pointer)
 
-    def commit_stamp(self, name: str) -> Stamp | None:
-        return file_stamp(self.root / name / STAMP)
+    def commit_stamp(self, name: str) -> str | None:
+        return read_small(self.root / name / STAMP)
 
     def new_generation(self) -> Path:
         """Create and return a fresh, empty generation directory."""
@@ -107,15 +104,15 @@ def write_commit_stamp(gen_dir: Path) -> datetime:
     """Record the time of a commit in ``gen_dir`` (atomically) and return it."""
     now = datetime.now(UTC)
     tmp = gen_dir / f".{STAMP}.{secrets.token_hex(4)}"
-    tmp.write_text(now.isoformat(), encoding="ascii")
+    tmp.write_text(f"{now.isoformat()} {secrets.token_hex(8)}", encoding="ascii")
     os.replace(tmp, gen_dir / STAMP)
     return now
 
 
 def read_commit_stamp(gen_dir: Path) -> datetime | None:
     try:
-        value = datetime.fromisoformat((gen_dir / STAMP).read_text(encoding="ascii").strip())
-    except (OSError, ValueError, UnicodeDecodeError):
+        value = datetime.fromisoformat((gen_dir / STAMP).read_text(encoding="ascii").split()[0])
+    except (OSError, ValueError, UnicodeDecodeError, IndexError):
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 

@@ -6,58 +6,166 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from whoosh.analysis import (
-    CharsetFilter,
-    LowercaseFilter,
-    NgramFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
+from whoosh.analysis import STOP_WORDS as WHOOSH_STOP_WORDS
+from whoosh.analysis import Token, Tokenizer
+from whoosh.lang.porter import stem as porter_stem
 from whoosh.support.charset import accent_map
 
 # Words, with inner dots kept ("0.5", "e.g"); unlike Whoosh's default, "*" is not part of a word.
 TOKEN_PATTERN = r"\w+(?:\.\w+)*"
 MAX_TOKEN_CHARS = 50
-EDGE_MIN, EDGE_MAX = 2, 20
 
 _WORD_RE = re.compile(TOKEN_PATTERN)
 
 
-def stem_analyzer():
-    """Lower-case, accent-fold, drop stop words, Porter-stem: the analyzer of every searchable text field."""
-    return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StopFilter(minsize=2, maxsize=MAX_TOKEN_CHARS)
-        | StemFilter(cachesize=100_000)
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# English function words: Whoosh's short list plus the usual pronouns, auxiliaries, determiners and
+# prepositions. They carry no meaning for search and are a quarter of a body's distinct words.
+STOP_WORDS = WHOOSH_STOP_WORDS | frozenset(
+    _words(
+        """
+        about above after again all also am any because been before being below between both but
+        could did do does doing down during each few further had has having he her here hers herself
+        him himself his how i into its itself just me more most my myself no nor now off once only
+        other our ours ourselves out over own same she should so some such than their theirs them
+        themselves then there these they those through too under until up very was were what where
+        which while who whom why would yours yourself yourselves
+        """
     )
+)
 
 
-def vocab_analyzer():
-    """Like :func:`stem_analyzer` without stemming: the unstemmed words used for typos and "did you mean"."""
-    return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StopFilter(minsize=2, maxsize=MAX_TOKEN_CHARS)
-    )
+class StemAnalyzer(Tokenizer):
+    """Words -> lower case -> accent-folded -> stop words dropped -> Porter stems, in one pass.
+
+    Equivalent to Whoosh's ``RegexTokenizer | LowercaseFilter | CharsetFilter | StopFilter |
+    StemFilter`` chain but about three times faster, which matters for a 20k-document rebuild.
+    Positions skip stop words (like ``StopFilter(renumber=True)``). With ``removestops=False``
+    (highlighting) stop words are yielded with ``stopped=True``; ``nomorph=True`` skips stemming.
+    The class is pickled into the index schema, so its import path is part of the index format.
+    """
+
+    is_morph = True
+
+    def __init__(
+        self, stoplist: Iterable[str] = STOP_WORDS, minsize: int = 2, maxsize: int = MAX_TOKEN_CHARS
+    ):
+        self.stops = frozenset(stoplist)
+        self.minsize = minsize
+        self.maxsize = maxsize
+        self._stems: dict[str, str] = {}
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_stems"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._stems = {}
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.__getstate__() == other.__getstate__()  # type: ignore
+
+    def stem(self, word: str) -> str:
+        stems = self._stems
+        try:
+            return stems[word]
+        except KeyError:
+            if len(stems) > 200_000:
+                stems.clear()
+            stems[word] = result = porter_stem(word)
+            return result
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs,
+    ):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        stops, minsize, maxsize = self.stops, self.minsize, self.maxsize
+        morph = not kwargs.get("nomorph")
+        pos = start_pos
+        if tokenize and removestops and morph and not chars and not keeporiginal:
+            yield from self._fast(token, value, positions, pos)
+            return
+        stem = self.stem
+        matches = _WORD_RE.finditer(value) if tokenize else [_Whole(value)]
+        for match in matches:
+            original = match.group()
+            text = original.lower()
+            if not text.isascii():
+                text = text.translate(accent_map)
+            stopped = text in stops or not minsize <= len(text) <= maxsize
+            if stopped and removestops:
+                continue
+            token.text = stem(text) if morph and not stopped else text
+            token.stopped = stopped
+            token.boost = 1.0
+            if keeporiginal:
+                token.original = original
+            if positions:
+                token.pos = pos
+            if not stopped:
+                pos += 1
+            if chars:
+                token.startchar = start_char + match.start()
+                token.endchar = start_char + match.end()
+            yield token
+
+    def _fast(self, token: Token, value: str, positions: bool, pos: int):
+        """The indexing path: fold the whole text once, then one findall; no offsets needed."""
+        text = value.lower()
+        if not text.isascii():
+            text = text.translate(accent_map)
+        stops, minsize, maxsize = self.stops, self.minsize, self.maxsize
+        stems, stem = self._stems, self.stem
+        token.stopped = False
+        token.boost = 1.0
+        for word in _WORD_RE.findall(text):
+            if word in stops or not minsize <= len(word) <= maxsize:
+                continue
+            token.text = stems.get(word) or stem(word)
+            if positions:
+                token.pos = pos
+                pos += 1
+            yield token
 
 
-def edge_analyzer():
-    """Every prefix (EDGE_MIN..EDGE_MAX chars) of every folded word: cheap prefix search on titles."""
-    return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | NgramFilter(EDGE_MIN, EDGE_MAX, at="start")
-    )
+class _Whole:
+    """Stands in for a regex match covering a whole untokenized value."""
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def group(self) -> str:
+        return self._value
+
+    def start(self) -> int:
+        return 0
+
+    def end(self) -> int:
+        return len(self._value)
+
+
+def stem_analyzer() -> StemAnalyzer:
+    """The analyzer of every searchable text field."""
+    return StemAnalyzer()
 
 
 def fold(text: str) -> str:
-    """Lower-case and strip accents the way the analyzers do ("Œdème" -> "oedeme")."""
-    return text.lower().translate(accent_map)
+    """Lower-case and strip accents the way the analyzer does ("Crème" -> "creme")."""
+    text = text.lower()
+    return text if text.isascii() else text.translate(accent_map)
 
 
 def words(text: str) -> list[str]:
@@ -70,23 +178,24 @@ def clean_control(text: str) -> str:
     return "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Cs") else ch for ch in text)
 
 
-_MD_RULES = [
-    (re.compile(r"^\s{0,3}```.*$", re.M), ""),  # code fences
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images -> alt text
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links -> link text
-    (re.compile(r"^\s{0,3}#{1,6}\s+", re.M), ""),  # heading markers
-    (re.compile(r"^\s{0,3}>\s?", re.M), ""),  # blockquotes
-    (re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.M), ""),  # list markers
-    (re.compile(r"(\*\*|__|`+|~~)"), ""),  # strong, code, strike-through markers
+_MD_RULES = [  # (a substring that must be present, pattern, replacement)
+    ("```", re.compile(r"^[ \t]{0,3}```.*$", re.M), ""),  # code fences
+    ("](", re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links and images -> their text
+    ("#", re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+", re.M), ""),  # heading markers
+    (">", re.compile(r"^[ \t]{0,3}>[ \t]?", re.M), ""),  # blockquotes
+    ("", re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+", re.M), ""),  # list markers
+    ("", re.compile(r"\*\*|__|`+|~~"), ""),  # strong, code, strike-through markers
+    ("\n\n\n", re.compile(r"\n{3,}"), "\n\n"),
 ]
 
 
 def markdown_to_text(markdown: str) -> str:
     """Drop the commonest Markdown syntax so snippets read as prose; raw HTML is kept (and escaped later)."""
     text = markdown or ""
-    for pattern, repl in _MD_RULES:
-        text = pattern.sub(repl, text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    for needle, pattern, repl in _MD_RULES:
+        if needle in text:
+            text = pattern.sub(repl, text)
+    return text.strip()
 
 
 _ENUM_RE = re.compile(r"^[a-z]+(?:_[a-z]+)+$")

@@ -1,0 +1,1 @@
+"""Performance scripts (not run by the test suite)."""

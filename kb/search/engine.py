@@ -1,0 +1,203 @@
+"""Query execution over one index state: BM25 term scores, phrase document sets, unit combination.
+
+Scores are BM25 (k1=1.2, b=0.75) per field, summed over the fields with the query-time boosts of
+:data:`kb.search.schema.FIELD_BOOSTS`. A stem's scores in a field are computed once per index state
+and cached as two arrays (bounded by the number of postings held), so a popular word costs a few
+dict merges done in C per query instead of a walk through Whoosh's matcher tree.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from itertools import repeat
+from operator import add, mul, truediv
+
+from whoosh.query import Phrase
+
+from kb.search.postings import field_lengths, read_postings
+from kb.search.schema import FIELD_BOOSTS, PHRASE_FIELDS
+
+K1, B = 1.2, 0.75
+BODY_PHRASE_FACTOR = 0.5  # the body keeps no positions: there a "phrase" only means "all the words"
+Scores = dict[int, float]
+
+
+class Engine:
+    """Cached scoring primitives for one Whoosh searcher (one immutable index state)."""
+
+    def __init__(self, searcher, max_cached_postings: int = 4_000_000):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.doc_count = max(1, self.reader.doc_count())
+        self._norms: dict[str, list[float]] = {}
+        # One LRU for term postings, phrase document sets and whole query units: key -> (value, size).
+        self._cache: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
+        self._held = 0
+        self._max_held = max_cached_postings
+
+    # per-field statistics ---------------------------------------------------
+
+    def _norm(self, field: str) -> list[float]:
+        """K1 * (1 - B + B * dl / avgdl) for every docnum."""
+        norm = self._norms.get(field)
+        if norm is None:
+            lengths = field_lengths(self.reader, field)
+            total = sum(lengths)
+            avg = total / self.doc_count if total else 1.0
+            norm = [K1 * (1 - B + B * dl / avg) for dl in lengths]
+            self._norms[field] = norm
+        return norm
+
+    # term scores --------------------------------------------------------------
+
+    def term(self, stem: str, field: str) -> tuple[array, array]:
+        """(docnums, boosted BM25 scores) of a stem in one field, cached."""
+        key = ("term", stem, field)
+        hit = self.cached(key)
+        if hit is None:
+            hit = self._field_scores(stem, field)
+            self.remember(key, hit, len(hit[0]))
+        return hit
+
+    def _field_scores(self, stem: str, field: str) -> tuple[array, array]:
+        ids, weights = read_postings(self.reader, field, stem)
+        scores = array("f")
+        if ids:
+            df = len(ids)
+            c = FIELD_BOOSTS[field] * math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5)) * (K1 + 1)
+            # c * tf / (tf + norm[d]) for every posting, with the loops in C (map) rather than Python
+            denominators = map(add, weights, map(self._norm(field).__getitem__, ids))
+            scores.extend(map(mul, map(truediv, weights, denominators), repeat(c)))
+        return ids, scores
+
+    def phrase_docs(self, stems: tuple[str, ...]) -> frozenset[int]:
+        """Documents holding the exact phrase in a positional field (title, summary, tags, details)."""
+        key = ("phrase", stems)
+        hit = self.cached(key)
+        if hit is not None:
+            return hit
+        docs: set[int] = set()
+        for field in PHRASE_FIELDS:
+            docs.update(Phrase(field, list(stems)).docs(self.searcher))
+        result = frozenset(docs)
+        self.remember(key, result, len(result) + 1)
+        return result
+
+    def cached(self, key: tuple):
+        """A cached value (refreshing its recency), or None."""
+        entry = self._cache.get(key)
+        if entry is None:
+            return None
+        self._cache.move_to_end(key)
+        return entry[0]
+
+    def remember(self, key: tuple, value, size: int) -> None:
+        """Cache ``value`` (``size`` ~ postings held), evicting the least recently used beyond budget."""
+        old = self._cache.pop(key, None)
+        if old is not None:
+            self._held -= old[1]
+        self._cache[key] = (value, size)
+        self._held += size
+        while self._held > self._max_held and len(self._cache) > 1:
+            _, (_, dropped) = self._cache.popitem(last=False)
+            self._held -= dropped
+
+    # combination ----------------------------------------------------------------
+
+    def terms(self, stem: str, fields: Sequence[str]) -> tuple[array, array]:
+        """(docnums, scores) of a stem summed over several fields, cached like :meth:`term`."""
+        if len(fields) == 1:
+            return self.term(stem, fields[0])
+        key = ("terms", stem, tuple(fields))
+        hit = self.cached(key)
+        if hit is not None:
+            return hit
+        acc: Scores = {}
+        for field in fields:  # not cached per field: the sum is what later queries need
+            ids, scores = self._field_scores(stem, field)
+            if ids:
+                merge(acc, zip(ids, scores, strict=True))
+        result = (array("i", acc.keys()), array("f", acc.values()))
+        self.remember(key, result, len(acc))
+        return result
+
+    def add_term(self, acc: Scores, stem: str, fields: Sequence[str], factor: float = 1.0) -> None:
+        """acc += factor * the stem's scores, summed over ``fields``."""
+        ids, scores = self.terms(stem, fields)
+        if ids:
+            weighted = scores if factor == 1.0 else map(mul, scores, repeat(factor))
+            merge(acc, zip(ids, weighted, strict=True))
+
+    def add_phrase(
+        self, acc: Scores, stems: tuple[str, ...], fields: Sequence[str], factor: float = 1.0
+    ) -> None:
+        """acc += factor * phrase scores: the sum of its words' scores where the exact phrase is in a
+        positional field, half that where the words are all in the body (which keeps no positions)."""
+        if len(stems) == 1:
+            self.add_term(acc, stems[0], fields, factor)
+            return
+        docs: set[int] = set()
+        if "body" in fields:
+            docs = set(self.term(stems[0], "body")[0])
+            for stem in stems[1:]:
+                docs.intersection_update(self.term(stem, "body")[0])
+        exact = self.phrase_docs(stems) if any(f in PHRASE_FIELDS for f in fields) else frozenset()
+        docs.update(exact)
+        if not docs:
+            return
+        parts = []
+        for stem in stems:
+            part: Scores = {}
+            self.add_term(part, stem, fields)
+            parts.append(part)
+        order = list(docs)
+        weights = [factor if d in exact else factor * BODY_PHRASE_FACTOR for d in order]
+        merge(acc, zip(order, map(mul, sum_scores(order, parts), weights), strict=True))
+
+
+def merge(acc: Scores, items: Iterable[tuple[int, float]]) -> None:
+    """acc[d] += s for every (d, s), with the loops in C (dict/map/zip) rather than in Python."""
+    new = dict(items)
+    if not acc:
+        acc.update(new)
+        return
+    common = list(new.keys() & acc.keys())
+    summed = list(map(add, map(new.__getitem__, common), map(acc.__getitem__, common)))
+    acc.update(new)
+    acc.update(zip(common, summed, strict=True))
+
+
+def sum_scores(docs: list[int], units: Sequence[Scores]) -> list[float]:
+    """[sum(u[d] for u in units) for d in docs], every d being in every unit."""
+    totals = list(map(units[0].__getitem__, docs))
+    for unit in units[1:]:
+        totals = list(map(add, totals, map(unit.__getitem__, docs)))
+    return totals
+
+
+def combine_all(units: Sequence[Scores]) -> Scores:
+    """AND: documents in every unit, scored by the sum."""
+    if not units:
+        return {}
+    docs = set(min(units, key=len))
+    for unit in units:
+        docs.intersection_update(unit.keys())
+        if not docs:
+            return {}
+    order = list(docs)
+    return dict(zip(order, sum_scores(order, units), strict=True))
+
+
+def combine_any(units: Iterable[Scores]) -> tuple[Scores, dict[int, int]]:
+    """OR: documents in any unit, scored by the sum, plus how many units each matched."""
+    scores: Scores = {}
+    matched: dict[int, int] = {}
+    for unit in units:
+        sget, mget = scores.get, matched.get
+        for d, s in unit.items():
+            scores[d] = sget(d, 0.0) + s
+            matched[d] = mget(d, 0) + 1
+    return scores, matched
