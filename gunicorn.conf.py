@@ -7,3 +7,15 @@ bind = f"{_settings['host']}:{_settings['port']}"
 workers = _settings["workers"]
 timeout = _settings["timeout"]
 accesslog = "-"
+
+
+def on_starting(server: object) -> None:
+    """Once per server start, before workers fork: rebuild a missing index, apply pending updates."""
+    from kb import create_app
+    from kb.services import indexing
+
+    app = create_app()
+    with app.app_context():
+        report = indexing.recover()
+    if report.error:
+        print(f"kb: search index not brought up to date at start: {report.error}", flush=True)

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from kb import api, cli, errors
+from kb import api, cli, database, errors, ratelimit
 from kb.config import load_config
-from kb.extensions import db
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -21,8 +21,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     Path(app.config["KB_INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=app.config["KB_LOG_LEVEL"])
     app.json.sort_keys = False
-    db.init_app(app)
+    database.init_app(app)
     errors.init_app(app)
     api.init_app(app)
+    ratelimit.init_app(app)
     cli.init_app(app)
+    if proxies := app.config["KB_TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     return app

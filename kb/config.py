@@ -22,6 +22,15 @@ def _env_int(name: str, default: int) -> int:
         raise RuntimeError(f"KB_{name} must be an integer, got {raw!r}") from exc
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name, "true" if default else "false").strip().lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise RuntimeError(f"KB_{name} must be true or false, got {raw!r}")
+
+
 def server_settings() -> dict[str, Any]:
     """Where and how gunicorn serves (read by gunicorn.conf.py)."""
     return {
@@ -45,7 +54,18 @@ def load_config() -> dict[str, Any]:
         "KB_SYNONYMS_PATH": _env("SYNONYMS_PATH", str(ROOT / "seed" / "synonyms.txt")),
         "KB_CACHE_MAX_AGE": _env_int("CACHE_MAX_AGE", 60),
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 1024 * 1024),
+        "KB_IMPORT_MAX_BYTES": _env_int("IMPORT_MAX_BYTES", 64 * 1024 * 1024),
         "KB_LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (client address
+        # for rate limits and audit, scheme and host for links); 0 when clients connect directly.
+        "KB_TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
+        # Rate limits (kb/ratelimit.py), per client address: "N per minute" (";" joins several).
+        "KB_RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
+        "KB_RATELIMIT_STORAGE_URL": _env("RATELIMIT_STORAGE_URL", "memory://"),
+        "KB_RATELIMIT_KEY_PREFIX": _env("RATELIMIT_KEY_PREFIX", "kb"),
+        "KB_RATELIMIT_DEFAULT": _env("RATELIMIT_DEFAULT", "300 per minute"),
+        "KB_RATELIMIT_SEARCH": _env("RATELIMIT_SEARCH", "600 per minute"),
+        "KB_RATELIMIT_AUTH_FAILURES": _env("RATELIMIT_AUTH_FAILURES", "10 per minute"),
         # Third-party settings derived from ours; not meant to be changed.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "API_TITLE": "kb: clinical-aesthetics knowledge base",

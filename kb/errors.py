@@ -7,6 +7,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, json
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -35,8 +36,31 @@ class NotFoundError(KbError):
     status = 404
 
 
+class UnauthorizedError(KbError):
+    status = 401
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="kb"'})
+
+
+class ForbiddenError(KbError):
+    status = 403
+
+
 class ConflictError(KbError):
     status = 409
+
+
+class PreconditionFailedError(KbError):
+    status = 412
+
+
+class UnsupportedMediaTypeError(KbError):
+    status = 415
+
+
+class PreconditionRequiredError(KbError):
+    status = 428
 
 
 class ValidationFailed(KbError):
@@ -115,12 +139,17 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(KbError)
     def _kb_error(error: KbError) -> Response:
-        return problem(error.status, error.detail, title=error.title, errors=error.errors,
-                       headers=error.headers)
+        return problem(
+            error.status, error.detail, title=error.title, errors=error.errors, headers=error.headers
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:
         return http_exception_response(error)
+
+    @app.errorhandler(StaleDataError)
+    def _stale(_: StaleDataError) -> Response:
+        return problem(412, "Another edit of this object was saved first: read it again and reapply yours.")
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

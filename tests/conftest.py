@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import flask_migrate
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -21,15 +22,19 @@ TEST_DATABASE_URL = os.environ.get("KB_TEST_DATABASE_URL")
 def make_app(tmp_path: Path) -> Flask:
     """A fresh app on an empty database: SQLite in ``tmp_path``, or the PostgreSQL CI gives us."""
     url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'kb.sqlite3'}"
-    app = create_app({
-        "TESTING": True,
-        "KB_INSTANCE_PATH": str(tmp_path),
-        "SQLALCHEMY_DATABASE_URI": url,
-        "KB_SEARCH_INDEX_PATH": str(tmp_path / "search-index"),
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "KB_INSTANCE_PATH": str(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": url,
+            "KB_SEARCH_INDEX_PATH": str(tmp_path / "search-index"),
+            "KB_RATELIMIT_ENABLED": False,  # tests/test_ratelimit.py builds apps with limits on
+        }
+    )
     with app.app_context():
         db.drop_all()
-        db.create_all()
+        db.create_all()  # faster than running the migrations; tests/test_migrations.py shows they agree
+        flask_migrate.stamp()
     return app
 
 
@@ -53,3 +58,17 @@ def app(empty_app: Flask) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def auth(app: Flask) -> dict[str, dict[str, str]]:
+    """Authorization headers for one token of each role, created through the CLI."""
+    headers = {}
+    for role in ("editor", "publisher", "admin"):
+        result = app.test_cli_runner().invoke(
+            args=["token", "create", "--name", f"test-{role}", "--role", role]
+        )
+        assert result.exit_code == 0, result.output
+        secret = result.output.strip().splitlines()[-1]
+        headers[role] = {"Authorization": f"Bearer {secret}"}
+    return headers

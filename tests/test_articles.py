@@ -18,8 +18,11 @@ def test_list_articles(client: FlaskClient) -> None:
 def test_article_sections_in_order_with_refs(client: FlaskClient) -> None:
     article = client.get(f"/api/v1/articles/{SLUG}").get_json()
     headings = [s["heading"] for s in article["sections"]]
-    assert headings[:3] == ["Common Complications Associated with Microneedling",
-                            "Excessive Redness and Bruising", "Risk of Infection"]
+    assert headings[:3] == [
+        "Common Complications Associated with Microneedling",
+        "Excessive Redness and Bruising",
+        "Risk of Infection",
+    ]
     redness = article["sections"][1]
     assert {e["slug"] for e in redness["entries"]} >= {"excessive-redness", "bruising"}
     assert all(set(e) == {"slug", "kind", "title", "summary"} for e in redness["entries"])

@@ -6,9 +6,14 @@ import pytest
 from flask.testing import FlaskClient
 
 PUBLIC_GETS = [
-    "/api/v1/entries", "/api/v1/entries?kind=technique", "/api/v1/entries/bruising",
-    "/api/v1/entries/bruising?include=related", "/api/v1/articles",
-    "/api/v1/articles/microneedling-complications", "/api/v1/tags", "/api/v1/openapi.json",
+    "/api/v1/entries",
+    "/api/v1/entries?kind=technique",
+    "/api/v1/entries/bruising",
+    "/api/v1/entries/bruising?include=related",
+    "/api/v1/articles",
+    "/api/v1/articles/microneedling-complications",
+    "/api/v1/tags",
+    "/api/v1/openapi.json",
 ]
 
 
@@ -35,8 +40,10 @@ def test_etag_differs_between_representations(client: FlaskClient) -> None:
 def test_last_modified_and_if_modified_since(client: FlaskClient) -> None:
     response = client.get("/api/v1/entries/bruising")
     last_modified = response.headers["Last-Modified"]
-    assert client.get("/api/v1/entries/bruising",
-                      headers={"If-Modified-Since": last_modified}).status_code == 304
+    assert (
+        client.get("/api/v1/entries/bruising", headers={"If-Modified-Since": last_modified}).status_code
+        == 304
+    )
     assert "Last-Modified" not in client.get("/api/v1/entries/bruising?include=related").headers
 
 
@@ -49,8 +56,10 @@ def test_cors_open_to_any_origin_without_credentials(client: FlaskClient, url: s
 
 
 def test_cors_preflight(client: FlaskClient) -> None:
-    response = client.options("/api/v1/entries", headers={
-        "Origin": "https://widget.example", "Access-Control-Request-Method": "GET"})
+    response = client.options(
+        "/api/v1/entries",
+        headers={"Origin": "https://widget.example", "Access-Control-Request-Method": "GET"},
+    )
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "GET" in response.headers["Access-Control-Allow-Methods"]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
@@ -124,6 +125,8 @@ def test_init_creates_tables_and_loads_seed(empty_app: Flask) -> None:
     """On a database without tables, ``init`` creates them and loads every seed file."""
     with empty_app.app_context():
         db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("DROP TABLE alembic_version"))
 
     result = run_ok(empty_app, "init")
 
@@ -191,8 +194,9 @@ def test_seed_copy_with_changed_title_updates_only_that_entry(empty_app: Flask, 
     assert datetime.fromisoformat(edited["updated_at"]) > datetime.fromisoformat(
         before[EDITED_SLUG]["updated_at"]
     )
-    unchanged_fields = {k: v for k, v in edited.items() if k not in {"title", "version", "updated_at",
-                                                                      "published_at"}}
+    unchanged_fields = {
+        k: v for k, v in edited.items() if k not in {"title", "version", "updated_at", "published_at"}
+    }
     assert unchanged_fields == {k: before[EDITED_SLUG][k] for k in unchanged_fields}
     for slug, entry in before.items():
         if slug != EDITED_SLUG:
@@ -238,8 +242,12 @@ def _drop_severity(folder: Path) -> None:
 
 
 def _bad_warning_action(folder: Path) -> None:
-    edit(folder, "entries", "infection",
-         lambda data: data["details"]["warning_signs"][0].update(action="panic"))
+    edit(
+        folder,
+        "entries",
+        "infection",
+        lambda data: data["details"]["warning_signs"][0].update(action="panic"),
+    )
 
 
 def _unknown_related(folder: Path) -> None:
@@ -251,8 +259,9 @@ def _unknown_prevention(folder: Path) -> None:
 
 
 def _unknown_section_entry(folder: Path) -> None:
-    edit(folder, "articles", ARTICLE_SLUG,
-         lambda data: data["sections"][0]["entries"].append("no-such-entry"))
+    edit(
+        folder, "articles", ARTICLE_SLUG, lambda data: data["sections"][0]["entries"].append("no-such-entry")
+    )
 
 
 def _invalid_json(folder: Path) -> None:
@@ -280,23 +289,45 @@ def _duplicate_slug(folder: Path) -> None:
 
 
 INVALID_SEEDS = [
-    pytest.param(_set("entries", "persistent-pain", {"kind": "banana"}),
-                 ["persistent-pain.json", '"kind"', "Must be one of"], id="unknown-kind"),
+    pytest.param(
+        _set("entries", "persistent-pain", {"kind": "banana"}),
+        ["persistent-pain.json", '"kind"', "Must be one of"],
+        id="unknown-kind",
+    ),
     pytest.param(_new_entry_with_bad_kind, ["zz-banana.json", '"kind"'], id="new-entry-unknown-kind"),
-    pytest.param(_drop_severity, ["infection.json", '"details"', '"severity"', "Missing data"],
-                 id="details-missing-key"),
+    pytest.param(
+        _drop_severity,
+        ["infection.json", '"details"', '"severity"', "Missing data"],
+        id="details-missing-key",
+    ),
     pytest.param(_bad_warning_action, ["infection.json", '"details"', '"action"'], id="details-bad-nested"),
-    pytest.param(_set("entries", "persistent-pain", {"colour": "red"}),
-                 ["persistent-pain.json", '"colour"', "Unknown field"], id="unknown-entry-field"),
-    pytest.param(_set("articles", ARTICLE_SLUG, {"colour": "red"}),
-                 [f"{ARTICLE_SLUG}.json", '"colour"', "Unknown field"], id="unknown-article-field"),
-    pytest.param(_set("entries", "persistent-pain", {"title": ""}), ["persistent-pain.json", '"title"'],
-                 id="empty-title"),
-    pytest.param(_not_an_object, ["persistent-pain.json", "Invalid input type"], id="not-an-object"),
-    pytest.param(_unknown_related, ['"persistent-pain"', "no-such-entry", "unknown entries"],
-                 id="unknown-related"),
-    pytest.param(_unknown_prevention, ['"infection"', "no-such-entry"], id="unknown-prevention"),
-    pytest.param(_unknown_section_entry, [f'"{ARTICLE_SLUG}"', "no-such-entry"], id="unknown-section-entry"),
+    pytest.param(
+        _set("entries", "persistent-pain", {"colour": "red"}),
+        ["persistent-pain.json", '"colour"', "Unknown field"],
+        id="unknown-entry-field",
+    ),
+    pytest.param(
+        _set("articles", ARTICLE_SLUG, {"colour": "red"}),
+        [f"{ARTICLE_SLUG}.json", '"colour"', "Unknown field"],
+        id="unknown-article-field",
+    ),
+    pytest.param(
+        _set("entries", "persistent-pain", {"title": ""}),
+        ["persistent-pain.json", '"title"'],
+        id="empty-title",
+    ),
+    pytest.param(_not_an_object, ["persistent-pain.json", "expected a JSON object"], id="not-an-object"),
+    pytest.param(
+        _unknown_related, ["persistent-pain.json", "Unknown entry: no-such-entry"], id="unknown-related"
+    ),
+    pytest.param(
+        _unknown_prevention, ["infection.json", "Unknown entry: no-such-entry"], id="unknown-prevention"
+    ),
+    pytest.param(
+        _unknown_section_entry,
+        [f"{ARTICLE_SLUG}.json", "Unknown entry: no-such-entry"],
+        id="unknown-section-entry",
+    ),
     pytest.param(_invalid_json, ["persistent-pain.json", "not valid JSON"], id="invalid-json"),
     pytest.param(_not_utf8, ["persistent-pain.json"], id="not-utf8"),
     pytest.param(_duplicate_slug, ["zz-duplicate.json", EDITED_SLUG], id="duplicate-slug"),

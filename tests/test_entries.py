@@ -45,12 +45,17 @@ def test_walking_pages_returns_every_entry_once(client: FlaskClient) -> None:
     assert seen == sorted(SEED_ENTRIES, reverse=True)
 
 
-@pytest.mark.parametrize(("params", "expected"), [
-    ("kind=technique", {"pre-treatment-consultation", "sterile-equipment-and-protocols",
-                        "needle-depth-adjustment"}),
-    ("tag=infection", None),
-    ("locale=fr", set()),
-])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        (
+            "kind=technique",
+            {"pre-treatment-consultation", "sterile-equipment-and-protocols", "needle-depth-adjustment"},
+        ),
+        ("tag=infection", None),
+        ("locale=fr", set()),
+    ],
+)
 def test_filters(client: FlaskClient, params: str, expected: set[str] | None) -> None:
     data = client.get(f"/api/v1/entries?per_page=100&{params}").get_json()["data"]
     slugs = {e["slug"] for e in data}

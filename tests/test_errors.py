@@ -10,10 +10,18 @@ LIST_ROUTES = ["/api/v1/entries", "/api/v1/articles", "/api/v1/tags"]
 
 # (method, url, status, parameter the problem must name or None)
 ERROR_CASES = [
-    *[("GET", f"{route}?{query}", 400, name)
-      for route in LIST_ROUTES
-      for query, name in [("per_page=0", "per_page"), ("per_page=101", "per_page"), ("page=abc", "page"),
-                          ("page=0", "page"), ("sort=nonsense", "sort"), ("per_page=1e3", "per_page")]],
+    *[
+        ("GET", f"{route}?{query}", 400, name)
+        for route in LIST_ROUTES
+        for query, name in [
+            ("per_page=0", "per_page"),
+            ("per_page=101", "per_page"),
+            ("page=abc", "page"),
+            ("page=0", "page"),
+            ("sort=nonsense", "sort"),
+            ("per_page=1e3", "per_page"),
+        ]
+    ],
     ("GET", "/api/v1/entries?kind=banana", 400, "kind"),
     ("GET", "/api/v1/entries?tag=Not%20A%20Tag", 400, "tag"),
     ("GET", "/api/v1/entries?locale=%3Cscript%3E", 400, "locale"),
@@ -51,8 +59,9 @@ def assert_problem(response: TestResponse, status: int) -> dict:
 
 
 @pytest.mark.parametrize(("method", "url", "status", "parameter"), ERROR_CASES)
-def test_errors_are_problem_json(client: FlaskClient, method: str, url: str, status: int,
-                                 parameter: str | None) -> None:
+def test_errors_are_problem_json(
+    client: FlaskClient, method: str, url: str, status: int, parameter: str | None
+) -> None:
     body = assert_problem(client.open(url, method=method), status)
     if parameter:
         assert parameter in body["errors"]

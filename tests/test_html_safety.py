@@ -53,8 +53,10 @@ PAYLOADS = [
     pytest.param("<form action=javascript:alert(1)><button>x</button></form>", id="form"),
     pytest.param('<math><mi xlink:href="javascript:alert(1)">x</mi></math>', id="mathml-xlink"),
     pytest.param("<<script>script>alert(1)<</script>/script>", id="nested-script"),
-    pytest.param(f'[x](https://example.org "{TITLE_BREAKOUT.replace(chr(34), chr(92) + chr(34))}")',
-                 id="title-breakout-double-quoted"),
+    pytest.param(
+        f'[x](https://example.org "{TITLE_BREAKOUT.replace(chr(34), chr(92) + chr(34))}")',
+        id="title-breakout-double-quoted",
+    ),
     pytest.param(f"[x](https://example.org '{TITLE_BREAKOUT}')", id="title-breakout-single-quoted"),
     pytest.param(f'[x](https://example.org "a"{TITLE_BREAKOUT[1:]}")', id="title-breakout-unbalanced"),
 ]
@@ -202,8 +204,10 @@ def test_payload_is_neutralised(empty_app: Flask, tmp_path: Path, payload: str) 
 @pytest.mark.parametrize(
     "markdown",
     [
-        pytest.param(f'[x](https://example.org "{TITLE_BREAKOUT.replace(chr(34), chr(92) + chr(34))}")',
-                     id="double-quoted"),
+        pytest.param(
+            f'[x](https://example.org "{TITLE_BREAKOUT.replace(chr(34), chr(92) + chr(34))}")',
+            id="double-quoted",
+        ),
         pytest.param(f"[x](https://example.org '{TITLE_BREAKOUT}')", id="single-quoted"),
     ],
 )

@@ -14,8 +14,7 @@ blp = Blueprint("docs_assets", __name__, url_prefix="/api/v1/docs/assets", descr
 
 
 @blp.route("/<path:filename>", methods=["GET"])
-@blp.response(200, description="A static asset of the docs UI",
-              content_type="application/octet-stream")
+@blp.response(200, description="A static asset of the docs UI", content_type="application/octet-stream")
 @errors(blp, 404)
 def asset(filename: str) -> Any:
     """A file of the bundled Swagger UI."""

@@ -19,11 +19,11 @@ def init_app(app: Flask) -> None:
 
 
 def _conditional(response: Response) -> Response:
-    if request.method not in ("GET", "HEAD") or response.status_code != 200 or response.direct_passthrough:
-        return response
     path = request.path
-    if path in UNCACHED_PATHS or path.startswith(PRIVATE_PREFIXES):
+    if path.startswith(PRIVATE_PREFIXES) or path in UNCACHED_PATHS:
         response.headers["Cache-Control"] = "no-store"
+        return response
+    if request.method not in ("GET", "HEAD") or response.status_code != 200 or response.direct_passthrough:
         return response
     if "Cache-Control" not in response.headers:
         max_age = current_app.config["KB_CACHE_MAX_AGE"]

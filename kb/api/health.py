@@ -21,10 +21,14 @@ def healthz() -> Any:
 
 @blp.route("/readyz", methods=["GET"])
 @blp.response(200, ReadinessSchema)
-@blp.alt_response(503, schema=ProblemSchema, content_type=PROBLEM,
-                  description="Not ready; the failing checks are under `checks`")
+@blp.alt_response(
+    503,
+    schema=ProblemSchema,
+    content_type=PROBLEM,
+    description="Not ready; the failing checks are under `checks`",
+)
 def readyz() -> Any:
-    """The service can answer: the database is reachable."""
+    """Ready: the database is reachable and the search index usable (documents, pending updates)."""
     report = health.readiness()
     if not report["ok"]:
         return problem(503, "A dependency is not ready.", checks=report["checks"])

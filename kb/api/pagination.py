@@ -10,17 +10,18 @@ from flask import request
 from kb.services.pages import Page
 
 
-def page_response(page: Page) -> tuple[dict[str, Any], dict[str, str]]:
-    """What a list view returns: the envelope (dumped by the view's schema) and the ``Link`` header."""
+def page_response(page: Page, etag: str | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """What a list view returns: the envelope (dumped by the view's schema) and the ``Link`` header.
+
+    ``etag`` replaces the default ETag (a hash of the body) when the body holds timings.
+    """
     links = _links(page)
-    header = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items() if url)
-    envelope = {
-        "data": page.items,
-        "meta": {"page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages},
-        "links": links,
-        "fields": page.fields,
-    }
-    return envelope, {"Link": header}
+    headers = {"Link": ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items() if url)}
+    if etag:
+        headers["ETag"] = f'"{etag}"'
+    meta = {"page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages}
+    envelope = {"data": page.items, "meta": meta | page.meta, "links": links, "fields": page.fields}
+    return envelope | page.extra, headers
 
 
 def _links(page: Page) -> dict[str, str | None]:

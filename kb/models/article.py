@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import db
 from kb.models.entry import STATUSES
-from kb.models.types import UTCDateTime, utcnow
+from kb.models.types import Publishable, UTCDateTime, utcnow
 
 
 class ArticleContent:
@@ -30,7 +30,7 @@ class ArticleContent:
         return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
 
 
-class Article(ArticleContent, db.Model):
+class Article(ArticleContent, Publishable, db.Model):
     """An article's identity, status and working draft."""
 
     __tablename__ = "articles"
@@ -48,6 +48,9 @@ class Article(ArticleContent, db.Model):
     )
 
     __table_args__ = (sa.CheckConstraint(f"status IN {STATUSES}", name="status"),)
+    # Optimistic locking: every UPDATE says "WHERE version = <the version read>", so of two concurrent
+    # saves of the same version exactly one wins; we set the new version ourselves.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 
 class LiveArticle(ArticleContent, db.Model):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import db
-from kb.models.types import UTCDateTime, utcnow
+from kb.models.types import Publishable, UTCDateTime, utcnow
 
 KINDS = ("complication", "technique", "aftercare")
 STATUSES = ("draft", "published", "archived")
@@ -32,15 +32,24 @@ class EntryContent:
     reviewed_by: Mapped[str | None] = mapped_column(sa.String(200))
 
     CONTENT_FIELDS = (
-        "title", "summary", "body", "tags", "locale", "related", "details", "sources",
-        "last_reviewed", "next_review_due", "reviewed_by",
+        "title",
+        "summary",
+        "body",
+        "tags",
+        "locale",
+        "related",
+        "details",
+        "sources",
+        "last_reviewed",
+        "next_review_due",
+        "reviewed_by",
     )
 
     def content(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
 
 
-class Entry(EntryContent, db.Model):
+class Entry(EntryContent, Publishable, db.Model):
     """An entry's identity, status and working draft; what editors edit."""
 
     __tablename__ = "entries"
@@ -62,6 +71,9 @@ class Entry(EntryContent, db.Model):
         sa.CheckConstraint(f"kind IN {KINDS}", name="kind"),
         sa.CheckConstraint(f"status IN {STATUSES}", name="status"),
     )
+    # Optimistic locking: every UPDATE says "WHERE version = <the version read>", so of two concurrent
+    # saves of the same version exactly one wins; we set the new version ourselves.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 
 class LiveEntry(EntryContent, db.Model):
@@ -82,9 +94,7 @@ class LiveEntry(EntryContent, db.Model):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
     entry: Mapped[Entry] = relationship(back_populates="live")
-    tag_rows: Mapped[list[LiveEntryTag]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True
-    )
+    tag_rows: Mapped[list[LiveEntryTag]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     @property
     def id(self) -> uuid.UUID:

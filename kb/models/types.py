@@ -31,3 +31,16 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class Publishable:
+    """What editors see about the live copy of an entry or article (needs ``live`` and ``version``)."""
+
+    @property
+    def live_version(self) -> int | None:
+        live = self.live  # type: ignore[attr-defined]
+        return live.version if live is not None else None
+
+    @property
+    def has_unpublished_changes(self) -> bool:
+        return self.live_version != self.version  # type: ignore[attr-defined]

@@ -5,7 +5,16 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from kb.schemas.common import Locale, PageArgsSchema, SourceSchema, Tag, envelope, include_field, sort_field
+from kb.schemas.common import (
+    InputSchema,
+    Locale,
+    PageArgsSchema,
+    SourceSchema,
+    Tag,
+    envelope,
+    include_field,
+    sort_field,
+)
 from kb.schemas.details import Slug
 from kb.schemas.entry import EmbeddedEntrySchema
 
@@ -15,9 +24,12 @@ class SectionSchema(ma.Schema):
     body = fields.String(required=True, metadata={"description": "Markdown source"})
     body_html = fields.String(required=True, metadata={"description": "Rendered, sanitized HTML"})
     entries = fields.List(
-        fields.Nested(EmbeddedEntrySchema), required=True,
-        metadata={"description": "Published entries the section references, in order: slug, kind, title "
-                                 "and summary; every entry field with include=entries"},
+        fields.Nested(EmbeddedEntrySchema),
+        required=True,
+        metadata={
+            "description": "Published entries the section references, in order: slug, kind, title "
+            "and summary; every entry field with include=entries"
+        },
     )
 
 
@@ -61,11 +73,8 @@ class SectionInputSchema(ma.Schema):
     entries = fields.List(Slug, load_default=list, validate=validate.Length(max=100))
 
 
-class ArticleInputSchema(ma.Schema):
-    """A whole article as written by the seed loader (and, later, editors)."""
-
-    class Meta:
-        unknown = ma.RAISE
+class ArticleInputSchema(InputSchema):
+    """A whole article as editors, imports and the seed loader write it."""
 
     slug = fields.String(required=True, validate=Slug.validators)
     title = fields.String(required=True, validate=validate.Length(1, 200))

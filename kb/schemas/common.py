@@ -18,22 +18,34 @@ Locale = fields.String(validate=validate.Regexp(LOCALE_PATTERN))
 
 
 class PageArgsSchema(ma.Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000),
-                          metadata={"description": "1-based page number"})
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE),
-                              metadata={"description": f"Items per page, 1 to {MAX_PER_PAGE}"})
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=1_000_000),
+        metadata={"description": "1-based page number"},
+    )
+    per_page = fields.Integer(
+        load_default=20,
+        validate=validate.Range(min=1, max=MAX_PER_PAGE),
+        metadata={"description": f"Items per page, 1 to {MAX_PER_PAGE}"},
+    )
 
 
 def sort_field(allowed: list[str], default: str) -> fields.String:
     """A ``sort`` parameter: one of ``allowed``, optionally prefixed with ``-`` for descending."""
     choices = [*allowed, *(f"-{name}" for name in allowed)]
-    return fields.String(load_default=default, validate=validate.OneOf(choices),
-                         metadata={"description": "Sort key; prefix with - for descending"})
+    return fields.String(
+        load_default=default,
+        validate=validate.OneOf(choices),
+        metadata={"description": "Sort key; prefix with - for descending"},
+    )
 
 
 def include_field(allowed: list[str]) -> DelimitedList:
-    return DelimitedList(fields.String(validate=validate.OneOf(allowed)), load_default=list,
-                         metadata={"description": f"Comma-separated embeds: {', '.join(allowed)}"})
+    return DelimitedList(
+        fields.String(validate=validate.OneOf(allowed)),
+        load_default=list,
+        metadata={"description": f"Comma-separated embeds: {', '.join(allowed)}"},
+    )
 
 
 class PageMetaSchema(ma.Schema):
@@ -78,6 +90,36 @@ class SourceSchema(ma.Schema):
     url = fields.Url(allow_none=True, load_default=None, schemes={"http", "https"})
     publisher = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
     author = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
-    accessed = fields.String(allow_none=True, load_default=None,
-                             validate=validate.Regexp(r"^\d{4}-\d{2}-\d{2}$"),
-                             metadata={"description": "Date the source was consulted, YYYY-MM-DD"})
+    accessed = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Regexp(r"^\d{4}-\d{2}-\d{2}$"),
+        metadata={"description": "Date the source was consulted, YYYY-MM-DD"},
+    )
+
+
+READ_ONLY_FIELDS = (
+    "id",
+    "version",
+    "status",
+    "created_at",
+    "updated_at",
+    "published_at",
+    "body_html",
+    "live_version",
+    "has_unpublished_changes",
+    "related_entries",
+)
+
+
+class InputSchema(ma.Schema):
+    """A body editors send: unknown fields are refused, and read-only ones say so."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    @ma.pre_load
+    def refuse_read_only(self, data: Any, **_: Any) -> Any:
+        if isinstance(data, dict) and (given := [name for name in READ_ONLY_FIELDS if name in data]):
+            raise ma.ValidationError({name: ["Read-only field; the server sets it."] for name in given})
+        return data

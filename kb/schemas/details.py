@@ -26,13 +26,19 @@ class WarningSignSchema(Strict):
 class ComplicationDetailsSchema(Strict):
     severity = fields.String(required=True, validate=validate.OneOf(["minor", "moderate", "serious"]))
     signs = fields.List(Text, load_default=list, validate=validate.Length(max=50))
-    expected_duration_hours = fields.Integer(allow_none=True, load_default=None,
-                                             validate=validate.Range(0, 24 * 365))
+    expected_duration_hours = fields.Integer(
+        allow_none=True, load_default=None, validate=validate.Range(0, 24 * 365)
+    )
     causes = fields.List(Text, load_default=list, validate=validate.Length(max=50))
-    prevention = fields.List(Slug, load_default=list, validate=validate.Length(max=50),
-                             metadata={"description": "Slugs of technique or aftercare entries"})
-    warning_signs = fields.List(fields.Nested(WarningSignSchema), load_default=list,
-                                validate=validate.Length(max=50))
+    prevention = fields.List(
+        Slug,
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={"description": "Slugs of technique or aftercare entries"},
+    )
+    warning_signs = fields.List(
+        fields.Nested(WarningSignSchema), load_default=list, validate=validate.Length(max=50)
+    )
 
 
 class TechniqueDetailsSchema(Strict):
@@ -53,8 +59,9 @@ class InstructionSchema(Strict):
 
 class AftercareDetailsSchema(Strict):
     timing = fields.Nested(TimingSchema, required=True)
-    instructions = fields.List(fields.Nested(InstructionSchema), required=True,
-                               validate=validate.Length(1, 50))
+    instructions = fields.List(
+        fields.Nested(InstructionSchema), required=True, validate=validate.Length(1, 50)
+    )
 
 
 DETAILS_SCHEMAS: dict[str, type[ma.Schema]] = {

@@ -11,6 +11,7 @@ from webargs.fields import DelimitedList
 
 from kb.models import KINDS
 from kb.schemas.common import (
+    InputSchema,
     Locale,
     PageArgsSchema,
     SourceSchema,
@@ -84,7 +85,9 @@ class EntryListArgsSchema(PageArgsSchema):
     locale = Locale
     sort = sort_field(["title", "slug", "updated_at", "published_at"], "title")
     fields_ = DelimitedList(
-        fields.String(validate=validate.OneOf(ENTRY_FIELDS)), data_key="fields", attribute="fields",
+        fields.String(validate=validate.OneOf(ENTRY_FIELDS)),
+        data_key="fields",
+        attribute="fields",
         metadata={"description": "Comma-separated fields to return (sparse response)"},
     )
 
@@ -93,11 +96,8 @@ class EntryDetailArgsSchema(ma.Schema):
     include = include_field(["related"])
 
 
-class EntryInputSchema(ma.Schema):
-    """A whole entry as written by the seed loader (and, later, editors); ``details`` checked per kind."""
-
-    class Meta:
-        unknown = ma.RAISE
+class EntryInputSchema(InputSchema):
+    """A whole entry as editors, imports and the seed loader write it; ``details`` checked per kind."""
 
     slug = fields.String(required=True, validate=Slug.validators)
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))

@@ -43,8 +43,20 @@ def get_live(slug: str, *, include: list[str] | None = None) -> dict[str, Any]:
     return {**{name: getattr(article, name) for name in ARTICLE_FIELDS}, "sections": sections}
 
 
-ARTICLE_FIELDS = ("id", "slug", "title", "summary", "locale", "tags", "sources", "status", "version",
-                  "created_at", "updated_at", "published_at")
+ARTICLE_FIELDS = (
+    "id",
+    "slug",
+    "title",
+    "summary",
+    "locale",
+    "tags",
+    "sources",
+    "status",
+    "version",
+    "created_at",
+    "updated_at",
+    "published_at",
+)
 
 
 def _entry_view(entry: Any, full: bool) -> Any:

@@ -17,8 +17,16 @@ ENTRY_SORTS = {
 }
 
 
-def list_live(*, page: int, per_page: int, sort: str, kind: str | None = None, tag: str | None = None,
-              locale: str | None = None, fields: list[str] | None = None) -> Page:
+def list_live(
+    *,
+    page: int,
+    per_page: int,
+    sort: str,
+    kind: str | None = None,
+    tag: str | None = None,
+    locale: str | None = None,
+    fields: list[str] | None = None,
+) -> Page:
     query = sa.select(LiveEntry)
     if kind:
         query = query.where(LiveEntry.kind == kind)
@@ -51,10 +59,9 @@ def live_by_slug(slugs: list[str]) -> list[LiveEntry]:
     return [found[slug] for slug in slugs if slug in found]
 
 
-
-
-def tag_counts(*, page: int, per_page: int, sort: str, kind: str | None = None,
-               locale: str | None = None) -> Page:
+def tag_counts(
+    *, page: int, per_page: int, sort: str, kind: str | None = None, locale: str | None = None
+) -> Page:
     count = sa.func.count(LiveEntryTag.entry_id)
     query = sa.select(LiveEntryTag.tag.label("tag"), count.label("count")).group_by(LiveEntryTag.tag)
     if kind or locale:

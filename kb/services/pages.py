@@ -18,6 +18,8 @@ class Page:
     per_page: int
     total: int
     fields: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)  # added to the envelope's meta
+    extra: dict[str, Any] = field(default_factory=dict)  # added to the envelope's top level
 
     @property
     def pages(self) -> int:

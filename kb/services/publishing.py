@@ -1,81 +1,121 @@
-"""Drafts and the live copy: saving a draft never touches what clients see; publishing copies it."""
+"""Drafts and the live copy. Saving a draft never touches what clients see; publishing copies the draft
+to the live copy, and every change to live content writes, in the same transaction, a row of the public
+changes feed and (for entries) a search outbox row. Callers commit."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+import sqlalchemy as sa
+
 from kb.extensions import db
-from kb.models import Article, Entry, LiveArticle, LiveEntry, LiveEntryTag
+from kb.models import Revision
 from kb.models.types import utcnow
-from kb.services.rendering import render_markdown
+from kb.services import changes, indexing
+from kb.services.resources import Resource
 
 
-def save_entry_draft(entry: Entry | None, data: dict[str, Any]) -> Entry:
-    """Create an entry or change its draft; a save that changes nothing keeps the version."""
+def save_draft(
+    res: Resource,
+    obj: Any | None,
+    data: dict[str, Any],
+    *,
+    author: str,
+    message: str | None = None,
+    new_id: uuid.UUID | None = None,
+) -> Any:
+    """Create the object or change its draft, and record the save as a revision.
+
+    A save that changes nothing keeps the version and writes no revision. ``new_id`` is the id a
+    created object gets (imports keep ids); by default a new UUID.
+    """
     now = utcnow()
-    if entry is None:
-        entry = Entry(slug=data["slug"], kind=data["kind"], status="draft", version=1, created_at=now,
-                      updated_at=now, **{k: data[k] for k in Entry.CONTENT_FIELDS})
-        db.session.add(entry)
-        return entry
-    if entry.content() == {k: data[k] for k in Entry.CONTENT_FIELDS} and entry.kind == data["kind"]:
-        return entry
-    entry.kind = data["kind"]
-    for name in Entry.CONTENT_FIELDS:
-        setattr(entry, name, data[name])
-    entry.version += 1
-    entry.updated_at = now
-    return entry
-
-
-def publish_entry(entry: Entry) -> LiveEntry:
-    """Make the draft the live version (the caller commits)."""
-    if entry.live is not None and entry.live.version == entry.version and entry.status == "published":
-        return entry.live
-    now = utcnow()
-    live = entry.live or LiveEntry(created_at=entry.created_at)
-    for name in Entry.CONTENT_FIELDS:
-        setattr(live, name, getattr(entry, name))
-    live.slug, live.kind, live.version = entry.slug, entry.kind, entry.version
-    live.body_html = render_markdown(entry.body)
-    live.updated_at = entry.updated_at
-    live.published_at = now
-    live.tag_rows = [LiveEntryTag(tag=tag) for tag in dict.fromkeys(entry.tags)]
-    entry.live = live
-    entry.status, entry.published_at = "published", now
+    values = {name: data[name] for name in res.fields}
+    if obj is None:
+        obj = res.model(
+            id=new_id or uuid.uuid4(),
+            slug=data["slug"],
+            status="draft",
+            version=1,
+            created_at=now,
+            updated_at=now,
+            **values,
+        )
+        db.session.add(obj)
+    elif all(getattr(obj, name) == value for name, value in values.items()):
+        return obj
+    else:
+        for name, value in values.items():
+            setattr(obj, name, value)
+        obj.version += 1
+        obj.updated_at = now
+        if obj.status == "archived":
+            obj.status = "draft"
+    # Flush the object first: a concurrent save of the same version fails here (StaleDataError, 412),
+    # before its revision could collide with the winner's.
     db.session.flush()
+    db.session.add(
+        Revision(
+            object_type=res.name,
+            object_id=obj.id,
+            number=obj.version,
+            snapshot=snapshot(res, obj),
+            author=author,
+            message=message,
+        )
+    )
+    db.session.flush()
+    return obj
+
+
+def snapshot(res: Resource, obj: Any) -> dict[str, Any]:
+    """The draft as JSON-safe data, in the shape the input schema accepts."""
+    return res.input_schema().dump({"slug": obj.slug, **res.content(obj)})
+
+
+def is_current(obj: Any) -> bool:
+    return obj.live is not None and obj.live.version == obj.version
+
+
+def publish(res: Resource, obj: Any) -> Any:
+    """Make the draft live; nothing happens when the live copy already is this version."""
+    if is_current(obj) and obj.status == "published":
+        return obj.live
+    now = utcnow()
+    live = obj.live or res.live_model(created_at=obj.created_at)
+    for name in res.fields:
+        setattr(live, name, getattr(obj, name))
+    res.render(obj, live)
+    live.slug, live.version, live.updated_at, live.published_at = obj.slug, obj.version, obj.updated_at, now
+    obj.live = live
+    obj.status, obj.published_at = "published", now
+    db.session.flush()
+    _live_changed(res, obj, "upsert")
     return live
 
 
-def save_article_draft(article: Article | None, data: dict[str, Any]) -> Article:
-    """Create an article or change its draft; a save that changes nothing keeps the version."""
-    now = utcnow()
-    if article is None:
-        article = Article(slug=data["slug"], status="draft", version=1, created_at=now, updated_at=now,
-                          **{k: data[k] for k in Article.CONTENT_FIELDS})
-        db.session.add(article)
-        return article
-    if article.content() == {k: data[k] for k in Article.CONTENT_FIELDS}:
-        return article
-    for name in Article.CONTENT_FIELDS:
-        setattr(article, name, data[name])
-    article.version += 1
-    article.updated_at = now
-    return article
-
-
-def publish_article(article: Article) -> LiveArticle:
-    """Make the article's draft live, with every section's Markdown rendered to safe HTML."""
-    if article.live is not None and article.live.version == article.version and article.status == "published":
-        return article.live
-    now = utcnow()
-    live = article.live or LiveArticle(created_at=article.created_at)
-    for name in Article.CONTENT_FIELDS:
-        setattr(live, name, getattr(article, name))
-    live.sections = [{**s, "body_html": render_markdown(s.get("body", ""))} for s in article.sections]
-    live.slug, live.version, live.updated_at, live.published_at = article.slug, article.version, \
-        article.updated_at, now
-    article.live = live
-    article.status, article.published_at = "published", now
+def unpublish(res: Resource, obj: Any, *, status: str = "draft") -> None:
+    """Take the object off the public API (keeping its draft); ``status`` is draft or archived."""
+    was_live = obj.live is not None
+    obj.live = None
+    obj.status = status
     db.session.flush()
-    return live
+    if was_live:
+        _live_changed(res, obj, "remove")
+
+
+def delete(res: Resource, obj: Any) -> None:
+    """Delete the object, its live copy and its revisions."""
+    unpublish(res, obj)
+    db.session.execute(
+        sa.delete(Revision).where(Revision.object_type == res.name, Revision.object_id == obj.id)
+    )
+    db.session.delete(obj)
+    db.session.flush()
+
+
+def _live_changed(res: Resource, obj: Any, change: str) -> None:
+    changes.record(obj.slug, res.feed_kind(obj), change, obj.version)
+    if res.indexed:
+        indexing.record(obj.id, change)

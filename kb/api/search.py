@@ -1,0 +1,37 @@
+"""Search for apps and widgets: full-text search and as-you-type suggestions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+
+from kb.api.base import Blueprint
+from kb.api.docs import errors, not_modified
+from kb.api.pagination import page_response
+from kb.schemas.search import SearchArgsSchema, SearchPageSchema, SuggestArgsSchema, SuggestionListSchema
+from kb.services import search
+
+blp = Blueprint("search", __name__, url_prefix="/api/v1", description="Search published entries")
+
+
+@blp.route("/search")
+class Search(MethodView):
+    @blp.arguments(SearchArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, SearchPageSchema)
+    @errors(blp, 400)
+    @not_modified(blp)
+    def get(self, **args: Any) -> Any:
+        """Search published entries: stemming, typo tolerance, synonyms, phrases, facets, highlights."""
+        return page_response(search.search(**args), etag=search.etag())
+
+
+@blp.route("/suggest")
+class Suggest(MethodView):
+    @blp.arguments(SuggestArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, SuggestionListSchema)
+    @errors(blp, 400)
+    @not_modified(blp)
+    def get(self, **args: Any) -> Any:
+        """Title suggestions for what the user has typed so far, best first."""
+        return search.suggest(**args), {"ETag": f'"{search.etag()}"'}

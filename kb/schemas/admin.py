@@ -1,0 +1,183 @@
+"""Shapes of the editor API: drafts with their publishing state, revisions, tokens, audit, feed."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from kb.models import KINDS, ROLES, STATUSES
+from kb.schemas.common import PageArgsSchema, SourceSchema, Tag, envelope, sort_field
+
+
+class PublishingStateMixin(ma.Schema):
+    live_version = fields.Integer(
+        allow_none=True, required=True, metadata={"description": "Version the public sees; null if not live"}
+    )
+    has_unpublished_changes = fields.Boolean(required=True)
+
+
+class AdminEntrySchema(PublishingStateMixin):
+    """An entry's working draft, as editors read it."""
+
+    id = fields.UUID(required=True)
+    slug = fields.String(required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    summary = fields.String(required=True)
+    body = fields.String(required=True)
+    tags = fields.List(fields.String(), required=True)
+    locale = fields.String(required=True)
+    related = fields.List(fields.String(), required=True)
+    details = fields.Dict(required=True)
+    sources = fields.List(fields.Nested(SourceSchema), required=True)
+    last_reviewed = fields.Date(allow_none=True, required=True)
+    next_review_due = fields.Date(allow_none=True, required=True)
+    reviewed_by = fields.String(allow_none=True, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    version = fields.Integer(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+    published_at = fields.AwareDateTime(allow_none=True, required=True)
+
+
+class AdminSectionSchema(ma.Schema):
+    heading = fields.String(required=True)
+    body = fields.String(required=True)
+    entries = fields.List(fields.String(), required=True, metadata={"description": "Entry slugs"})
+
+
+class AdminArticleSchema(PublishingStateMixin):
+    """An article's working draft, as editors read it."""
+
+    id = fields.UUID(required=True)
+    slug = fields.String(required=True)
+    title = fields.String(required=True)
+    summary = fields.String(required=True)
+    locale = fields.String(required=True)
+    tags = fields.List(fields.String(), required=True)
+    sources = fields.List(fields.Nested(SourceSchema), required=True)
+    sections = fields.List(fields.Nested(AdminSectionSchema), required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    version = fields.Integer(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+    published_at = fields.AwareDateTime(allow_none=True, required=True)
+
+
+AdminEntryPageSchema = envelope(AdminEntrySchema, "AdminEntryPage")
+AdminArticlePageSchema = envelope(AdminArticleSchema, "AdminArticlePage")
+
+
+class AdminListArgsSchema(PageArgsSchema):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    tag = Tag
+    q = fields.String(validate=validate.Length(1, 200), metadata={"description": "In title or slug"})
+    sort = sort_field(["slug", "title", "updated_at", "status"], "-updated_at")
+
+
+class WriteArgsSchema(ma.Schema):
+    message = fields.String(
+        validate=validate.Length(1, 500),
+        metadata={"description": "Note stored with the revision this save makes"},
+    )
+
+
+class RevisionSummarySchema(ma.Schema):
+    number = fields.Integer(required=True)
+    author = fields.String(required=True)
+    message = fields.String(allow_none=True, required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class RevisionSchema(RevisionSummarySchema):
+    snapshot = fields.Dict(required=True, metadata={"description": "The whole draft as saved"})
+
+
+RevisionPageSchema = envelope(RevisionSummarySchema, "RevisionPage")
+
+
+class ReviewDueArgsSchema(PageArgsSchema):
+    days = fields.Integer(
+        load_default=0,
+        validate=validate.Range(0, 3650),
+        metadata={"description": "Also list reviews due within this many days"},
+    )
+
+
+class TokenCreateSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    name = fields.String(
+        required=True, validate=[validate.Length(1, 100), validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 ._@-]*$")]
+    )
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    expires_at = fields.AwareDateTime(allow_none=True, load_default=None)
+
+
+class TokenSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    prefix = fields.String(required=True, metadata={"description": "First characters, to recognise it"})
+    created_at = fields.AwareDateTime(required=True)
+    expires_at = fields.AwareDateTime(allow_none=True, required=True)
+    revoked_at = fields.AwareDateTime(allow_none=True, required=True)
+    last_used_at = fields.AwareDateTime(allow_none=True, required=True)
+
+
+class NewTokenSchema(TokenSchema):
+    token = fields.String(
+        attribute="secret", required=True, metadata={"description": "The secret; shown this once only"}
+    )
+
+
+class TokenListSchema(ma.Schema):
+    data = fields.List(fields.Nested(TokenSchema), required=True)
+
+
+class AuditArgsSchema(PageArgsSchema):
+    actor = fields.String(validate=validate.Length(1, 100))
+    action = fields.String(validate=validate.Length(1, 40))
+    since = fields.AwareDateTime()
+    until = fields.AwareDateTime()
+
+
+class AuditEventSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    at = fields.AwareDateTime(required=True)
+    actor = fields.String(allow_none=True, required=True)
+    action = fields.String(required=True)
+    object_type = fields.String(allow_none=True, required=True)
+    object_key = fields.String(allow_none=True, required=True)
+    remote_addr = fields.String(allow_none=True, required=True)
+    method = fields.String(allow_none=True, required=True)
+    path = fields.String(allow_none=True, required=True)
+    status = fields.Integer(allow_none=True, required=True)
+    detail = fields.Dict(required=True)
+
+
+AuditPageSchema = envelope(AuditEventSchema, "AuditPage")
+
+
+class ChangesArgsSchema(ma.Schema):
+    since = fields.String(
+        validate=validate.Regexp(r"^[0-9]{0,18}$", error="Not a cursor this feed returned."),
+        metadata={"description": "A next_cursor from an earlier call; none for everything"},
+    )
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+
+
+class ChangeSchema(ma.Schema):
+    slug = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"description": "Entry kind, or `article`"})
+    change = fields.String(required=True, validate=validate.OneOf(["upsert", "remove"]))
+    version = fields.Integer(required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class ChangesSchema(ma.Schema):
+    data = fields.List(fields.Nested(ChangeSchema), required=True)
+    next_cursor = fields.String(required=True, metadata={"description": "Pass as `since` next time"})
+    has_more = fields.Boolean(required=True)

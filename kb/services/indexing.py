@@ -1,0 +1,182 @@
+"""Keeping the search index in step with published content, through the outbox.
+
+Publishing writes an outbox row in the same transaction as the content (``record``). After the commit,
+``apply_pending`` applies the rows to the index and deletes them. A row whose application fails (a
+busy index lock, a crash, a full disk) stays and is retried: on the next write, at start
+(``recover``) and by ``flask --app kb reindex --pending``. The database is the source of truth.
+
+Applying holds one cross-process lock from reading the rows to deleting them, so two workers never
+apply an older read of an entry after a newer one.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from kb.extensions import db
+from kb.models import LiveEntry, SearchOutbox
+from kb.search import SearchBackend, SearchDocument, get_backend_class
+from kb.search.text import flatten_details
+from kb.services.filelock import file_lock
+
+log = logging.getLogger(__name__)
+BATCH = 500
+EXTENSION = "kb.search"
+
+
+def backend() -> SearchBackend:
+    """The app's search backend, one per process."""
+    app = current_app
+    if EXTENSION not in app.extensions:
+        cls = get_backend_class(app.config["KB_SEARCH_BACKEND"])
+        app.extensions[EXTENSION] = cls(
+            app.config["KB_SEARCH_INDEX_PATH"],
+            synonyms_path=app.config["KB_SYNONYMS_PATH"],
+            lock_timeout=app.config["KB_SEARCH_LOCK_TIMEOUT"],
+        )
+    return app.extensions[EXTENSION]
+
+
+def record(entry_id: uuid.UUID, action: str) -> None:
+    """Note, in the caller's transaction, that the index must upsert or remove this entry."""
+    db.session.add(SearchOutbox(entry_id=entry_id, action=action))
+
+
+def to_document(entry: LiveEntry) -> SearchDocument:
+    return SearchDocument(
+        id=str(entry.entry_id),
+        slug=entry.slug,
+        kind=entry.kind,
+        title=entry.title,
+        summary=entry.summary,
+        tags=list(entry.tags),
+        locale=entry.locale,
+        details=flatten_details(entry.details),
+        body=entry.body,
+        updated_at=entry.updated_at,
+    )
+
+
+@dataclass
+class ApplyReport:
+    applied: int = 0
+    pending: int = 0
+    error: str | None = None
+
+
+def apply_pending(timeout: float | None = None) -> ApplyReport:
+    """Apply every pending outbox row to the index; on failure the rows stay for a later retry."""
+    wait = current_app.config["KB_SEARCH_LOCK_TIMEOUT"] if timeout is None else timeout
+    report = ApplyReport()
+    try:
+        with _sync_lock(wait):
+            if not _index_usable():
+                rebuild()
+            while batch := _pending_batch():
+                _apply(batch)
+                report.applied += len(batch)
+    except Exception as exc:  # never fail the write that triggered us: the rows stay for a retry
+        db.session.rollback()
+        report.error = f"{type(exc).__name__}: {exc}"
+        _note_failure(report.error)
+        log.warning("search index update postponed: %s", report.error)
+    report.pending = pending_count()
+    return report
+
+
+def rebuild(progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the whole index from the live entries (aside, then swapped in); clears the outbox."""
+    last = db.session.scalar(sa.select(sa.func.max(SearchOutbox.id)))
+    count = backend().rebuild(_all_documents(), progress=progress)
+    if last is not None:  # rows written during the rebuild stay: the rebuild may have missed them
+        db.session.execute(sa.delete(SearchOutbox).where(SearchOutbox.id <= last))
+    db.session.commit()
+    return count
+
+
+def rebuild_locked(progress: Callable[[int], None] | None = None) -> int:
+    """``rebuild`` under the sync lock, so no outbox application interleaves with it."""
+    with _sync_lock(current_app.config["KB_SEARCH_LOCK_TIMEOUT"] * 6):
+        return rebuild(progress)
+
+
+def recover() -> ApplyReport:
+    """At start: rebuild a missing or unreadable index, then apply what is pending."""
+    return apply_pending(timeout=current_app.config["KB_SEARCH_LOCK_TIMEOUT"] * 6)
+
+
+def pending_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(SearchOutbox)) or 0
+
+
+def published_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(LiveEntry)) or 0
+
+
+def health() -> dict[str, Any]:
+    """Index health for /readyz: documents indexed vs published, pending rows, last index commit."""
+    state = backend().health()
+    last: datetime | None = state.get("last_commit_at")
+    return {
+        "ok": bool(state.get("ok")),
+        "backend": backend().name,
+        "documents": state.get("documents", 0),
+        "published": published_count(),
+        "pending": pending_count(),
+        "last_commit_at": last.isoformat() if last else None,
+        "detail": state.get("detail"),
+    }
+
+
+def _index_usable() -> bool:
+    return bool(backend().health().get("ok"))
+
+
+def _sync_lock(timeout: float) -> Any:
+    return file_lock(Path(current_app.config["KB_SEARCH_INDEX_PATH"]).with_suffix(".sync.lock"), timeout)
+
+
+def _pending_batch() -> list[SearchOutbox]:
+    return list(db.session.scalars(sa.select(SearchOutbox).order_by(SearchOutbox.id).limit(BATCH)))
+
+
+def _apply(rows: list[SearchOutbox]) -> None:
+    """Bring each entry named in ``rows`` to its state now (read under the lock): live is indexed,
+    anything else removed. So the order in which rows were written cannot matter."""
+    ids = list({row.entry_id for row in rows})
+    live = {
+        e.entry_id: e for e in db.session.scalars(sa.select(LiveEntry).where(LiveEntry.entry_id.in_(ids)))
+    }
+    upserts = [to_document(entry) for entry in live.values()]
+    removals = [str(entry_id) for entry_id in ids if entry_id not in live]
+    if upserts:
+        backend().index(upserts)
+    if removals:
+        backend().remove(removals)
+    db.session.execute(sa.delete(SearchOutbox).where(SearchOutbox.id.in_([row.id for row in rows])))
+    db.session.commit()
+
+
+def _note_failure(error: str) -> None:
+    try:
+        db.session.execute(
+            sa.update(SearchOutbox).values(attempts=SearchOutbox.attempts + 1, last_error=error[:500])
+        )
+        db.session.commit()
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+
+
+def _all_documents() -> Iterator[SearchDocument]:
+    query = sa.select(LiveEntry).order_by(LiveEntry.entry_id).execution_options(yield_per=1000)
+    for entry in db.session.scalars(query):
+        yield to_document(entry)

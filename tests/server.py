@@ -1,0 +1,110 @@
+"""A real gunicorn server on a free port, for tests that need several worker processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def environment(instance: Path, database_url: str, **extra: str) -> dict[str, str]:
+    env = {**os.environ, "KB_INSTANCE_PATH": str(instance), "KB_DATABASE_URL": database_url, **extra}
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def flask(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run ``flask --app kb ARGS`` in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "kb", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=300,
+    )
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], workers: int = 4) -> Iterator[str]:
+    """Serve the app with ``workers`` processes; yield its base URL."""
+    port = free_port()
+    env = {**env, "KB_PORT": str(port), "KB_WORKERS": str(workers)}
+    log = Path(env["KB_INSTANCE_PATH"]) / f"gunicorn-{port}.log"
+    with open(log, "w") as log_file:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--no-control-socket",
+                "--config",
+                "gunicorn.conf.py",
+                "wsgi:app",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if call(base, "GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"gunicorn did not start: {process.stderr.read() if process.stderr else ''}"
+                )
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def call(
+    base: str, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], Any]:
+    """One HTTP request; returns status, headers and the decoded JSON body (or None)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        base + path,
+        data=data,
+        method=method,
+        headers={**({"Content-Type": "application/json"} if data is not None else {}), **(headers or {})},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            raw = response.read()
+            return response.status, dict(response.headers), json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        return error.code, dict(error.headers), json.loads(raw) if raw else None
