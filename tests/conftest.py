@@ -17,6 +17,7 @@ from kb.services.seeding import load_seed
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("KB_TEST_DATABASE_URL")
+_made: list[Flask] = []  # apps built during the current test, disposed after it
 
 
 def make_app(tmp_path: Path) -> Flask:
@@ -35,16 +36,23 @@ def make_app(tmp_path: Path) -> Flask:
         db.drop_all()
         db.create_all()  # faster than running the migrations; tests/test_migrations.py shows they agree
         flask_migrate.stamp()
+    _made.append(app)
     return app
 
 
+@pytest.fixture(autouse=True)
+def _dispose_apps() -> Iterator[None]:
+    """Close every database connection the test's apps opened (PostgreSQL warns about leaked ones)."""
+    yield
+    while _made:
+        with _made.pop().app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 @pytest.fixture
-def empty_app(tmp_path: Path) -> Iterator[Flask]:
-    app = make_app(tmp_path)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def empty_app(tmp_path: Path) -> Flask:
+    return make_app(tmp_path)
 
 
 @pytest.fixture
