@@ -78,6 +78,8 @@ def apply_pending(timeout: float | None = None) -> ApplyReport:
     wait = current_app.config["KB_SEARCH_LOCK_TIMEOUT"] if timeout is None else timeout
     report = ApplyReport()
     try:
+        if not pending_count() and _index_usable():
+            return report  # nothing to do (e.g. after a write that touched no entry): skip the lock
         with _sync_lock(wait):
             if not _index_usable():
                 rebuild()
