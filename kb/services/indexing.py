@@ -78,8 +78,12 @@ def apply_pending(timeout: float | None = None) -> ApplyReport:
     wait = current_app.config["KB_SEARCH_LOCK_TIMEOUT"] if timeout is None else timeout
     report = ApplyReport()
     try:
-        if not pending_count() and _index_usable():
-            return report  # nothing to do (e.g. after a write that touched no entry): skip the lock
+        idle = not pending_count() and _index_usable()
+        # End this read's transaction before waiting for the lock: the order is always lock, then
+        # database, or a worker holding SQLite's write lock would wait for one holding the file lock.
+        db.session.commit()
+        if idle:
+            return report  # nothing to do (e.g. after a write that touched no entry)
         with _sync_lock(wait):
             if not _index_usable():
                 rebuild()
@@ -98,7 +102,9 @@ def apply_pending(timeout: float | None = None) -> ApplyReport:
 def rebuild(progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the whole index from the live entries (aside, then swapped in); clears the outbox."""
     last = db.session.scalar(sa.select(sa.func.max(SearchOutbox.id)))
-    count = backend().rebuild(_all_documents(), progress=progress)
+    documents = list(_all_documents())  # one consistent read, then let writers go on while we index
+    db.session.commit()
+    count = backend().rebuild(documents, progress=progress)
     if last is not None:  # rows written during the rebuild stay: the rebuild may have missed them
         db.session.execute(sa.delete(SearchOutbox).where(SearchOutbox.id <= last))
     db.session.commit()
