@@ -1,0 +1,377 @@
+"""Search in PostgreSQL: the index is a few tables next to the content (see :mod:`kb.search.pg_schema`).
+
+Matching, ranking, facets and highlights run in the database (GIN-indexed weighted tsvectors,
+``ts_rank_cd``, ``ts_headline``, ``pg_trgm``), with the same query semantics and synonyms file as the
+Whoosh backend (:mod:`kb.search.pg_query`, :mod:`kb.search.pg_search`).
+
+Writes can join the caller's transaction: built with ``connection=`` (a callable returning the
+SQLAlchemy connection of the current transaction, e.g. ``lambda: db.session.connection()``),
+:meth:`index` and :meth:`remove` run inside a savepoint of that transaction and never commit, so a
+document and its search row commit together (``transactional`` is then True). Without it, each call
+commits on the backend's own engine. Reads and :meth:`rebuild` always use the backend's engine.
+
+A rebuild holds ``SHARE ROW EXCLUSIVE`` on ``search_documents`` until it commits: readers go on
+seeing the previous rows, writers wait up to ``lock_timeout`` and then get IndexBusyError.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from psycopg import errors as pg_errors
+
+from kb.search.base import (
+    KINDS,
+    MAX_PREFIX_CHARS,
+    IndexBusyError,
+    SearchBackend,
+    SearchDocument,
+    SearchError,
+    SearchQueryError,
+    SearchResult,
+    Suggestion,
+    check_paging,
+)
+from kb.search.pg_query import PgSynonyms, analyze_query, like_prefix
+from kb.search.pg_schema import DOCUMENTS, SCHEMA_LOCK_KEY, STATE, TITLE_KEYS, WORDS, ddl, truncate_sql
+from kb.search.pg_search import (
+    RESCORE_WINDOW,
+    Filters,
+    SearchSQL,
+    highlight_queries,
+    make_hit,
+    page_params,
+    page_sql,
+)
+from kb.search.pg_write import delete, reload, upsert, valid_ids
+from kb.search.query import did_you_mean
+from kb.search.suggest import normalise
+
+log = logging.getLogger(__name__)
+MAX_SUGGEST_LIMIT = 50
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+MAX_RESULT_WINDOW = 10_000
+NO_INDEX = "no search index yet (run a rebuild)"
+MISSING = "search tables missing (run the database migrations)"
+# Searches read their rows through GIN indexes: a sequential scan would read every full tsvector, which
+# the planner does not price in. Per-unit id sets are hashed (work_mem), and JIT costs more than it saves.
+_READ_SETUP = (
+    "SELECT set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true), "
+    "set_config('work_mem', '32MB', true)"
+)
+_HEALTH = f"""
+SELECT (SELECT greatest(s.changed_at, (SELECT max(indexed_at) FROM {DOCUMENTS})) FROM {STATE} s),
+       (SELECT count(*) FROM {DOCUMENTS}), EXISTS (SELECT 1 FROM {STATE})
+"""
+_SUGGEST = f"""
+SELECT d.id::text, d.slug, d.kind, d.title
+FROM (
+    SELECT doc_id, tier, title_len, title_sort, slug FROM {TITLE_KEYS}
+    WHERE {{cond}}{{locale}}
+    ORDER BY tier, title_len, title_sort, slug LIMIT %(n)s
+) k JOIN {DOCUMENTS} d ON d.id = k.doc_id
+ORDER BY k.tier, k.title_len, k.title_sort, k.slug
+"""
+
+
+def _database_url(url: str | sa.URL) -> sa.URL:
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise ValueError(
+            f"the postgres search backend needs a PostgreSQL database, not {parsed.drivername!r}"
+        )
+    return parsed.set(drivername="postgresql+psycopg")
+
+
+class TablesMissing(SearchError):
+    """The search tables do not exist in the database (the migration has not run)."""
+
+
+def _is(exc: BaseException, *kinds: type[BaseException]) -> bool:
+    return isinstance(getattr(exc, "orig", None), kinds)
+
+
+class PostgresBackend(SearchBackend):
+    """Search tables in a PostgreSQL database (``engine``: an Engine, or a URL the backend connects to)."""
+
+    name = "postgres"
+
+    def __init__(
+        self,
+        engine: sa.Engine | str | sa.URL,
+        *,
+        connection: Callable[[], sa.Connection] | None = None,
+        synonyms_path: str | None = None,
+        lock_timeout: float = 5.0,
+        schema: str | None = None,
+    ):
+        if schema is not None and not _IDENTIFIER.match(schema):
+            raise ValueError(f"schema must be a lower-case SQL identifier, got {schema!r}")
+        self.schema = schema
+        if isinstance(engine, sa.Engine):
+            if schema is not None:
+                raise ValueError("schema= needs a database URL (the backend then sets the search_path)")
+            self.engine, self._owns_engine = engine, False
+        else:
+            options = {"options": f"-c search_path={schema},public"} if schema else {}
+            self.engine = sa.create_engine(_database_url(engine), pool_pre_ping=True, connect_args=options)
+            self._owns_engine = True
+        self._connection = connection
+        self.transactional = connection is not None
+        self.lock_timeout = float(lock_timeout)
+        self._synonyms = PgSynonyms(synonyms_path)
+
+    @classmethod
+    def from_config(
+        cls, config: Mapping[str, Any], *, connection: Callable[[], sa.Connection] | None = None
+    ) -> PostgresBackend:
+        """From the app config: SQLALCHEMY_DATABASE_URI (PostgreSQL), KB_SYNONYMS_PATH and
+        KB_SEARCH_LOCK_TIMEOUT; pass ``connection`` to have updates join the caller's transaction."""
+        return cls(
+            config["SQLALCHEMY_DATABASE_URI"],
+            connection=connection,
+            synonyms_path=config.get("KB_SYNONYMS_PATH"),
+            lock_timeout=config.get("KB_SEARCH_LOCK_TIMEOUT", 5.0),
+        )
+
+    def close(self) -> None:
+        if self._owns_engine:
+            self.engine.dispose()
+
+    # schema --------------------------------------------------------------------------
+
+    def ensure_schema(self) -> None:
+        """Create the search tables if they are missing (the same statements as the migration); with
+        ``schema=``, in that schema (created if needed; the extensions then go to ``public``)."""
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_KEY})")
+            if self.schema:
+                conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
+            for statement in ddl(extension_schema="public" if self.schema else None):
+                conn.exec_driver_sql(statement)
+
+    def drop_schema(self) -> None:
+        """Drop the backend's own ``schema=`` with everything in it (for throw-away test schemas)."""
+        if not self.schema:
+            raise SearchError("drop_schema() needs a backend opened with schema=")
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+        self.close()
+
+    def reset(self) -> None:
+        """Drop every indexed row: the index no longer exists until the next rebuild or update."""
+        with self._own_write() as conn:
+            conn.exec_driver_sql(truncate_sql())
+
+    # reading -------------------------------------------------------------------------
+
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        """A connection of the backend's engine, in a read transaction rolled back afterwards."""
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql(_READ_SETUP)
+                yield conn
+        except sa.exc.DBAPIError as exc:
+            if _is(exc, pg_errors.UndefinedTable, pg_errors.UndefinedObject):
+                raise TablesMissing(MISSING) from exc
+            if _is(exc, pg_errors.SyntaxError, pg_errors.DataException, pg_errors.ProgramLimitExceeded):
+                raise SearchQueryError("the query could not be searched") from exc
+            raise SearchError(f"search database error: {exc.orig.__class__.__name__}") from exc
+
+    def health(self) -> dict:
+        try:
+            with self._read() as conn:
+                last, count, exists = conn.exec_driver_sql(_HEALTH).one()
+        except SearchError as exc:
+            return {"ok": False, "documents": 0, "last_commit_at": None, "detail": str(exc)}
+        if not exists:
+            return {"ok": False, "documents": count, "last_commit_at": None, "detail": NO_INDEX}
+        return {"ok": True, "documents": count, "last_commit_at": last, "detail": None}
+
+    def ids(self) -> set[str]:
+        try:
+            with self._read() as conn:
+                return set(conn.exec_driver_sql(f"SELECT id::text FROM {DOCUMENTS}").scalars())
+        except TablesMissing:
+            return set()
+
+    def _require_index(self, conn: sa.Connection) -> None:
+        if not conn.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM {STATE})").scalar():
+            raise SearchError(NO_INDEX)
+
+    def suggest(self, prefix: str, *, limit: int = 10, locale: str | None = None) -> list[Suggestion]:
+        """Titles with a word starting with ``prefix``: title starts first, then shorter, then A-Z."""
+        if not isinstance(prefix, str):
+            raise SearchQueryError("prefix must be a string")
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_SUGGEST_LIMIT:
+            raise SearchQueryError(f"limit must be an integer between 1 and {MAX_SUGGEST_LIMIT}")
+        norm = normalise(prefix[:MAX_PREFIX_CHARS])
+        if not prefix.strip():
+            return []
+        with self._read() as conn:
+            found = self._suggest(conn, norm, limit, locale) if norm else []
+            if not found:
+                self._require_index(conn)
+            return found
+
+    def _suggest(self, conn: sa.Connection, norm: str, limit: int, locale: str | None) -> list[Suggestion]:
+        if len(norm) <= 2:
+            cond, params = f'"left"(key, {len(norm)}) = %(p)s', {"p": norm}
+        else:
+            cond, params = "key LIKE %(p)s", {"p": like_prefix(norm)}
+        sql = _SUGGEST.format(cond=cond, locale=" AND locale = %(locale)s" if locale is not None else "")
+        fetch = limit * 2 + 4
+        while True:  # a title may hold the prefix at several word starts: keep its best, fetch more if short
+            rows = conn.exec_driver_sql(sql, {**params, "locale": locale, "n": fetch}).all()
+            out: dict[str, Suggestion] = {}
+            for doc_id, slug, kind, title in rows:
+                out.setdefault(doc_id, Suggestion(slug=slug, kind=kind, title=title))
+            if len(out) >= limit or len(rows) < fetch:
+                return list(out.values())[:limit]
+            fetch *= 4
+
+    def search(
+        self,
+        q: str,
+        *,
+        kind: str | None = None,
+        tag: str | None = None,
+        locale: str | None = None,
+        page: int = 1,
+        per_page: int = 20,
+    ) -> SearchResult:
+        """Search with the Whoosh backend's semantics: documents matching every word or phrase (a word
+        that matches nothing is dropped), else any of them ranked by how many; facets are disjunctive
+        (kind counts ignore the kind filter, tag counts the tag filter). Pages within the first 100
+        results follow the full ``ts_rank_cd`` score, deeper ones a cheaper first-pass score."""
+        check_paging(page, per_page)
+        if page * per_page > MAX_RESULT_WINDOW:
+            raise SearchQueryError(f"page * per_page must be at most {MAX_RESULT_WINDOW}")
+        if kind is not None and kind not in KINDS:
+            raise SearchQueryError(f"kind must be one of: {', '.join(KINDS)}")
+        filters = Filters(kind=kind, tag=tag, locale=locale)
+        with self._read() as conn:
+            analysis = analyze_query(conn, q, self._synonyms.current(conn))
+            if not analysis.index_exists:
+                raise SearchError(NO_INDEX)
+            suggestion = did_you_mean(analysis.parsed, analysis.vocab)  # type: ignore[arg-type]
+            units = [u for u in analysis.units if u.parts]
+            if not units:
+                return SearchResult(hits=[], total=0, suggestion=suggestion, facets={"kind": {}, "tags": {}})
+            plan = SearchSQL(units, "and", filters)  # the usual case: some document has every unit
+            total, kinds, tags, window, every = conn.exec_driver_sql(plan.main(), plan.params).one()
+            if not every and len(units) > 1:
+                mode, units = self._combination(conn, units, filters)
+                plan = SearchSQL(units, mode, filters)
+                total, kinds, tags, window, every = conn.exec_driver_sql(plan.main(), plan.params).one()
+            start = (page - 1) * per_page
+            ranked = [(doc_id, float(score)) for doc_id, score in window]
+            if start + per_page > len(ranked) and total > len(ranked) and start < total:
+                offset = max(start, RESCORE_WINDOW)
+                tail = conn.exec_driver_sql(plan.tail(offset, start + per_page - offset), plan.params).all()
+                ranked = ranked + [(None, 0.0)] * (offset - len(ranked)) + [(i, float(s)) for i, s in tail]
+            chosen = [(doc_id, score) for doc_id, score in ranked[start : start + per_page] if doc_id]
+            hits = []
+            if chosen:
+                queries = highlight_queries(units)
+                ids = [doc_id for doc_id, _ in chosen]
+                rows = {
+                    row[0]: row for row in conn.exec_driver_sql(page_sql(queries), page_params(queries, ids))
+                }
+                hits = [make_hit(rows[doc_id], score) for doc_id, score in chosen if doc_id in rows]
+        return SearchResult(hits=hits, total=total, suggestion=suggestion, facets=_facets(kinds, tags))
+
+    @staticmethod
+    def _combination(conn: sa.Connection, units: list, filters: Filters) -> tuple[str, list]:
+        """("and", units) if some document matches every unit that matches anything, else ("or", ...)."""
+        check = SearchSQL(units, "and", filters)
+        live, every = conn.exec_driver_sql(check.check(), check.params).one()
+        if all(live):
+            return ("and" if every else "or"), units
+        units = [u for u, ok in zip(units, live, strict=True) if ok]
+        if len(units) > 1:
+            check = SearchSQL(units, "and", filters)
+            every = conn.exec_driver_sql(check.check(), check.params).one()[1]
+            return ("and" if every else "or"), units
+        return "and", units
+
+    # writing -------------------------------------------------------------------------
+
+    @contextmanager
+    def _own_write(self) -> Iterator[sa.Connection]:
+        with self._write_errors(), self.engine.begin() as conn:
+            conn.exec_driver_sql("SELECT set_config('lock_timeout', %(ms)s, true)", {"ms": self._lock_ms()})
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        """The caller's transaction (in a savepoint) when transactional, else one of our own."""
+        if self._connection is None:
+            with self._own_write() as conn:
+                yield conn
+            return
+        conn = self._connection()
+        with self._write_errors():
+            previous = conn.exec_driver_sql("SELECT current_setting('lock_timeout')").scalar()
+            with conn.begin_nested():
+                conn.exec_driver_sql(
+                    "SELECT set_config('lock_timeout', %(ms)s, true)", {"ms": self._lock_ms()}
+                )
+                yield conn
+                conn.exec_driver_sql("SELECT set_config('lock_timeout', %(v)s, true)", {"v": previous})
+
+    @contextmanager
+    def _write_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sa.exc.DBAPIError as exc:
+            if _is(exc, pg_errors.LockNotAvailable, pg_errors.DeadlockDetected):
+                raise IndexBusyError(
+                    "search index is busy (a rebuild or another writer holds the lock)"
+                ) from exc
+            if _is(exc, pg_errors.UndefinedTable, pg_errors.UndefinedObject):
+                raise TablesMissing(MISSING) from exc
+            raise
+
+    def _lock_ms(self) -> str:
+        return f"{max(1, round(self.lock_timeout * 1000))}ms"
+
+    def index(self, docs: Iterable[SearchDocument]) -> None:
+        docs = list(docs)
+        if not docs:
+            return
+        with self._write() as conn:
+            upsert(conn, docs)
+
+    def remove(self, ids: Iterable[str]) -> None:
+        ids = valid_ids(ids)
+        if not ids:
+            return
+        with self._write() as conn:
+            delete(conn, ids)
+
+    def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> int:
+        """Replace every row in one transaction of the backend's own (never the caller's)."""
+        with self._own_write() as conn:
+            conn.exec_driver_sql(f"LOCK TABLE {DOCUMENTS} IN SHARE ROW EXCLUSIVE MODE")
+            count = reload(conn, docs, progress)
+        try:  # drop the replaced rows and refresh the planner's statistics now, not at autovacuum's pace
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                conn.exec_driver_sql(f"VACUUM (ANALYZE) {DOCUMENTS}, {TITLE_KEYS}, {WORDS}")
+        except sa.exc.DBAPIError as exc:
+            log.warning("search rebuild committed, but VACUUM ANALYZE failed: %s", exc.orig)
+        return count
+
+
+def _facets(kinds: dict[str, int], tags: dict[str, int]) -> dict[str, dict[str, int]]:
+    def ordered(counts: dict[str, int]) -> dict[str, int]:
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    return {"kind": ordered(kinds), "tags": ordered(tags)}
