@@ -6,7 +6,9 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from kb.models import KINDS, ROLES, STATUSES
+from kb.schemas.article import ArticleSummarySchema
 from kb.schemas.common import PageArgsSchema, SourceSchema, Tag, envelope, sort_field
+from kb.schemas.entry import EntrySchema
 
 
 class PublishingStateMixin(ma.Schema):
@@ -16,28 +18,11 @@ class PublishingStateMixin(ma.Schema):
     has_unpublished_changes = fields.Boolean(required=True)
 
 
-class AdminEntrySchema(PublishingStateMixin):
-    """An entry's working draft, as editors read it."""
+class AdminEntrySchema(EntrySchema, PublishingStateMixin):
+    """An entry's working draft, as editors read it (nothing rendered, nothing embedded)."""
 
-    id = fields.UUID(required=True)
-    slug = fields.String(required=True)
-    kind = fields.String(required=True)
-    title = fields.String(required=True)
-    summary = fields.String(required=True)
-    body = fields.String(required=True)
-    tags = fields.List(fields.String(), required=True)
-    locale = fields.String(required=True)
-    related = fields.List(fields.String(), required=True)
-    details = fields.Dict(required=True)
-    sources = fields.List(fields.Nested(SourceSchema), required=True)
-    last_reviewed = fields.Date(allow_none=True, required=True)
-    next_review_due = fields.Date(allow_none=True, required=True)
-    reviewed_by = fields.String(allow_none=True, required=True)
-    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
-    version = fields.Integer(required=True)
-    created_at = fields.AwareDateTime(required=True)
-    updated_at = fields.AwareDateTime(required=True)
-    published_at = fields.AwareDateTime(allow_none=True, required=True)
+    class Meta:
+        exclude = ("body_html", "related_entries")
 
 
 class AdminSectionSchema(ma.Schema):
@@ -46,22 +31,11 @@ class AdminSectionSchema(ma.Schema):
     entries = fields.List(fields.String(), required=True, metadata={"description": "Entry slugs"})
 
 
-class AdminArticleSchema(PublishingStateMixin):
+class AdminArticleSchema(ArticleSummarySchema, PublishingStateMixin):
     """An article's working draft, as editors read it."""
 
-    id = fields.UUID(required=True)
-    slug = fields.String(required=True)
-    title = fields.String(required=True)
-    summary = fields.String(required=True)
-    locale = fields.String(required=True)
-    tags = fields.List(fields.String(), required=True)
     sources = fields.List(fields.Nested(SourceSchema), required=True)
     sections = fields.List(fields.Nested(AdminSectionSchema), required=True)
-    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
-    version = fields.Integer(required=True)
-    created_at = fields.AwareDateTime(required=True)
-    updated_at = fields.AwareDateTime(required=True)
-    published_at = fields.AwareDateTime(allow_none=True, required=True)
 
 
 AdminEntryPageSchema = envelope(AdminEntrySchema, "AdminEntryPage")
