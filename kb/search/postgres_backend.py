@@ -100,6 +100,7 @@ class PostgresBackend(SearchBackend):
     """Search tables in a PostgreSQL database (``engine``: an Engine, or a URL the backend connects to)."""
 
     name = "postgres"
+    transactional: bool = False  # True when built with connection=: index/remove join that transaction
 
     def __init__(
         self,
