@@ -67,10 +67,6 @@ class ValidationFailed(KbError):
     status = 422
 
 
-class ServiceUnavailableError(KbError):
-    status = 503
-
-
 def problem(
     status: int,
     detail: str | None = None,

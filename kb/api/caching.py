@@ -9,7 +9,6 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from werkzeug.http import http_date
 
-PUBLIC_PREFIXES = ("/api/v1/",)
 PRIVATE_PREFIXES = ("/api/v1/admin",)
 UNCACHED_PATHS = ("/healthz", "/readyz")
 

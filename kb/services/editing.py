@@ -8,7 +8,7 @@ once. The version column makes the UPDATE conditional, so of concurrent writers 
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import marshmallow as ma
@@ -24,6 +24,7 @@ from kb.errors import (
 )
 from kb.extensions import db
 from kb.models import Entry, Revision
+from kb.models.types import utcnow
 from kb.services import audit, indexing, publishing
 from kb.services.pages import Page, order_by, paginate
 from kb.services.resources import ARTICLE, ENTRY, Resource
@@ -175,7 +176,7 @@ def restore(res: Resource, slug: str, number: int, *, if_match: ETags, author: s
 
 def review_due(*, days: int, page: int, per_page: int) -> Page:
     """Entries whose next review date has passed or falls within ``days`` days."""
-    limit = date.today() + timedelta(days=days)
+    limit = utcnow().date() + timedelta(days=days)  # the same UTC calendar as every timestamp
     stmt = sa.select(Entry).where(Entry.next_review_due.is_not(None), Entry.next_review_due <= limit)
     return paginate(stmt.order_by(Entry.next_review_due, Entry.slug), page=page, per_page=per_page)
 
