@@ -8,9 +8,10 @@ Backends never see Flask or the database: the caller flattens published entries 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 KINDS = ("complication", "technique", "aftercare")
 MAX_QUERY_CHARS = 500
@@ -81,6 +82,16 @@ class SearchBackend(ABC):
     """What every search backend offers; the contract suite in tests/search holds them all to it."""
 
     name: str
+    transactional: bool = False  # True when index()/remove() write in the caller's database transaction
+
+    @classmethod
+    @abstractmethod
+    def from_config(
+        cls, config: Mapping[str, Any], *, engine: Any = None, connection: Callable[[], Any] | None = None
+    ) -> SearchBackend:
+        """Build the backend from the app config (``KB_SEARCH_*``, ``KB_SYNONYMS_PATH``); ``engine`` and
+        ``connection`` are the app's SQLAlchemy engine and a callable returning the connection of the
+        current transaction, for backends that keep the index in the database."""
 
     @abstractmethod
     def index(self, docs: Iterable[SearchDocument]) -> None:

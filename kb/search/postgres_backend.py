@@ -117,6 +117,7 @@ class PostgresBackend(SearchBackend):
         if isinstance(engine, sa.Engine):
             if schema is not None:
                 raise ValueError("schema= needs a database URL (the backend then sets the search_path)")
+            _database_url(engine.url)  # refuses anything but PostgreSQL
             self.engine, self._owns_engine = engine, False
         else:
             options = {"options": f"-c search_path={schema},public"} if schema else {}
@@ -129,12 +130,17 @@ class PostgresBackend(SearchBackend):
 
     @classmethod
     def from_config(
-        cls, config: Mapping[str, Any], *, connection: Callable[[], sa.Connection] | None = None
+        cls,
+        config: Mapping[str, Any],
+        *,
+        engine: sa.Engine | None = None,
+        connection: Callable[[], sa.Connection] | None = None,
     ) -> PostgresBackend:
-        """From the app config: SQLALCHEMY_DATABASE_URI (PostgreSQL), KB_SYNONYMS_PATH and
-        KB_SEARCH_LOCK_TIMEOUT; pass ``connection`` to have updates join the caller's transaction."""
+        """From the app config: ``engine`` (else SQLALCHEMY_DATABASE_URI, which must be PostgreSQL),
+        KB_SYNONYMS_PATH and KB_SEARCH_LOCK_TIMEOUT; pass ``connection`` to have updates join the
+        caller's transaction."""
         return cls(
-            config["SQLALCHEMY_DATABASE_URI"],
+            engine if engine is not None else config["SQLALCHEMY_DATABASE_URI"],
             connection=connection,
             synonyms_path=config.get("KB_SYNONYMS_PATH"),
             lock_timeout=config.get("KB_SEARCH_LOCK_TIMEOUT", 5.0),

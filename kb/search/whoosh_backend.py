@@ -83,6 +83,15 @@ class WhooshBackend(SearchBackend):
         self._view: IndexView | None = None
         self._detail: str | None = None
 
+    @classmethod
+    def from_config(cls, config, *, engine=None, connection=None) -> WhooshBackend:
+        """From ``KB_SEARCH_INDEX_PATH``, ``KB_SYNONYMS_PATH`` and ``KB_SEARCH_LOCK_TIMEOUT``."""
+        return cls(
+            config["KB_SEARCH_INDEX_PATH"],
+            synonyms_path=config.get("KB_SYNONYMS_PATH"),
+            lock_timeout=config.get("KB_SEARCH_LOCK_TIMEOUT", 5.0),
+        )
+
     # reading ---------------------------------------------------------------------
 
     def _current(self) -> IndexView | None:

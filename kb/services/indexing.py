@@ -38,10 +38,8 @@ def backend() -> SearchBackend:
     app = current_app
     if EXTENSION not in app.extensions:
         cls = get_backend_class(app.config["KB_SEARCH_BACKEND"])
-        app.extensions[EXTENSION] = cls(
-            app.config["KB_SEARCH_INDEX_PATH"],
-            synonyms_path=app.config["KB_SYNONYMS_PATH"],
-            lock_timeout=app.config["KB_SEARCH_LOCK_TIMEOUT"],
+        app.extensions[EXTENSION] = cls.from_config(
+            app.config, engine=db.engine, connection=lambda: db.session.connection()
         )
     return app.extensions[EXTENSION]
 
