@@ -8,6 +8,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = ROOT / "instance"
+ADMIN_PREFIX = "/api/v1/admin"  # editors' routes: token-protected, never cached, write transactions
 
 
 def _env(name: str, default: str) -> str:

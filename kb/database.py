@@ -9,10 +9,8 @@ import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 
 from kb import models  # noqa: F401 (every table on the metadata, for migrations)
+from kb.config import ADMIN_PREFIX
 from kb.extensions import db, migrate
-
-ADMIN_PREFIX = "/api/v1/admin"
-
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 

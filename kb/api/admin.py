@@ -12,6 +12,7 @@ from kb.api.auth import protect, requires
 from kb.api.base import Blueprint
 from kb.api.docs import errors
 from kb.api.pagination import page_response
+from kb.config import ADMIN_PREFIX
 from kb.schemas.admin import (
     AdminEntryPageSchema,
     AuditArgsSchema,
@@ -28,7 +29,7 @@ from kb.services.editing import commit_write
 NDJSON = "application/x-ndjson"
 AUTH_ERRORS = (401, 403)
 
-blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Tokens, audit, review, bulk")
+blp = Blueprint("admin", __name__, url_prefix=ADMIN_PREFIX, description="Tokens, audit, review, bulk")
 protect(blp, body_types=("application/json", NDJSON))
 
 

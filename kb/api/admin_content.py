@@ -12,6 +12,7 @@ from kb.api.auth import protect, requires
 from kb.api.base import Blueprint
 from kb.api.docs import errors
 from kb.api.pagination import page_response
+from kb.config import ADMIN_PREFIX
 from kb.schemas.admin import (
     AdminArticlePageSchema,
     AdminArticleSchema,
@@ -39,7 +40,7 @@ def content_blueprint(res: Resource, item: type[ma.Schema], page: type[ma.Schema
     blp = Blueprint(
         f"admin_{plural}",
         __name__,
-        url_prefix=f"/api/v1/admin/{plural}",
+        url_prefix=f"{ADMIN_PREFIX}/{plural}",
         description=f"Editing {plural}: drafts, publishing, revisions",
     )
     protect(blp)

@@ -9,7 +9,8 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from werkzeug.http import http_date
 
-PRIVATE_PREFIXES = ("/api/v1/admin",)
+from kb.config import ADMIN_PREFIX
+
 UNCACHED_PATHS = ("/healthz", "/readyz")
 
 
@@ -19,7 +20,7 @@ def init_app(app: Flask) -> None:
 
 def _conditional(response: Response) -> Response:
     path = request.path
-    if path.startswith(PRIVATE_PREFIXES) or path in UNCACHED_PATHS:
+    if path.startswith(ADMIN_PREFIX) or path in UNCACHED_PATHS:
         response.headers["Cache-Control"] = "no-store"
         return response
     if request.method not in ("GET", "HEAD") or response.status_code != 200 or response.direct_passthrough:
