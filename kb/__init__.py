@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kb import api, cli, database, errors, ratelimit
 from kb.config import load_config
+from kb.services import indexing
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -22,6 +23,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=app.config["KB_LOG_LEVEL"])
     app.json.sort_keys = False
     database.init_app(app)
+    indexing.init_app(app)
     errors.init_app(app)
     api.init_app(app)
     ratelimit.init_app(app)

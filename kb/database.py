@@ -11,17 +11,35 @@ from flask import Flask, has_request_context, request
 from kb import models  # noqa: F401 (every table on the metadata, for migrations)
 from kb.config import ADMIN_PREFIX
 from kb.extensions import db, migrate
+from kb.search.pg_schema import INDEXES, TABLES
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def init_app(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(MIGRATIONS),
+        render_as_batch=True,
+        compare_type=True,
+        include_object=include_object,
+    )
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             sa.event.listen(db.engine, "connect", _sqlite_connect)
             sa.event.listen(db.engine, "begin", _sqlite_begin)
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Autogenerate compares the models' tables only: the PostgreSQL search tables have a migration
+    of their own (kb.search.pg_schema) and no models."""
+    if type_ == "table":
+        return name not in TABLES
+    if type_ == "index":
+        return name not in INDEXES
+    return True
 
 
 def _sqlite_connect(connection: Any, _record: Any) -> None:

@@ -13,15 +13,23 @@ from flask.testing import FlaskClient
 
 from kb import create_app
 from kb.extensions import db
+from kb.services import indexing
 from kb.services.seeding import load_seed
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("KB_TEST_DATABASE_URL")
+# "postgres" runs the suite with search in PostgreSQL (needs KB_TEST_DATABASE_URL); default whoosh
+TEST_SEARCH_BACKEND = os.environ.get("KB_TEST_SEARCH_BACKEND", "whoosh")
+if TEST_SEARCH_BACKEND == "postgres" and not TEST_DATABASE_URL:
+    raise pytest.UsageError(
+        "KB_TEST_SEARCH_BACKEND=postgres needs KB_TEST_DATABASE_URL (a PostgreSQL database)"
+    )
 _made: list[Flask] = []  # apps built during the current test, disposed after it
 
 
-def make_app(tmp_path: Path) -> Flask:
-    """A fresh app on an empty database: SQLite in ``tmp_path``, or the PostgreSQL CI gives us."""
+def make_app(tmp_path: Path, **overrides: object) -> Flask:
+    """A fresh app on an empty database (SQLite in ``tmp_path``, or the PostgreSQL CI gives us) and an
+    empty search index of the backend KB_TEST_SEARCH_BACKEND names; ``overrides`` go on top."""
     url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'kb.sqlite3'}"
     app = create_app(
         {
@@ -29,13 +37,18 @@ def make_app(tmp_path: Path) -> Flask:
             "KB_INSTANCE_PATH": str(tmp_path),
             "SQLALCHEMY_DATABASE_URI": url,
             "KB_SEARCH_INDEX_PATH": str(tmp_path / "search-index"),
+            "KB_SEARCH_BACKEND": TEST_SEARCH_BACKEND,
             "KB_RATELIMIT_ENABLED": False,  # tests/test_ratelimit.py builds apps with limits on
+            **overrides,
         }
     )
     with app.app_context():
         db.drop_all()
         db.create_all()  # faster than running the migrations; tests/test_migrations.py shows they agree
         flask_migrate.stamp()
+        if app.config["KB_SEARCH_BACKEND"] == "postgres":  # its tables are not on the models' metadata
+            indexing.backend().ensure_schema()  # type: ignore[attr-defined]
+            indexing.backend().reset()  # type: ignore[attr-defined]
     _made.append(app)
     return app
 

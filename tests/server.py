@@ -26,7 +26,14 @@ def free_port() -> int:
 
 
 def environment(instance: Path, database_url: str, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "KB_INSTANCE_PATH": str(instance), "KB_DATABASE_URL": database_url, **extra}
+    """The service's environment: its own instance folder, the database, the search backend under test."""
+    env = {
+        **os.environ,
+        "KB_INSTANCE_PATH": str(instance),
+        "KB_DATABASE_URL": database_url,
+        "KB_SEARCH_BACKEND": os.environ.get("KB_TEST_SEARCH_BACKEND", "whoosh"),
+        **extra,
+    }
     env["PYTHONPATH"] = str(ROOT)
     return env
 
@@ -50,6 +57,7 @@ def gunicorn(env: dict[str, str], workers: int = 4) -> Iterator[str]:
     port = free_port()
     env = {**env, "KB_PORT": str(port), "KB_WORKERS": str(workers)}
     log = Path(env["KB_INSTANCE_PATH"]) / f"gunicorn-{port}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as log_file:
         process = subprocess.Popen(
             [

@@ -8,7 +8,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 
+from kb.database import include_object
 from kb.extensions import db
+from kb.search.pg_schema import TABLES
 
 
 def _reset() -> None:
@@ -22,8 +24,15 @@ def test_upgrade_matches_models_and_downgrade_empties(empty_app: Flask) -> None:
         _reset()
         flask_migrate.upgrade()
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_object": include_object}
+            )
             assert compare_metadata(context, db.metadata) == []
+        tables = set(sa.inspect(db.engine).get_table_names())
+        if db.engine.dialect.name == "postgresql":  # the search tables come with their migration
+            assert set(TABLES) <= tables
+        else:
+            assert not set(TABLES) & tables
         flask_migrate.downgrade(revision="base")
         tables = set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert tables == set()

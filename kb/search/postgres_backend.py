@@ -7,8 +7,9 @@ Whoosh backend (:mod:`kb.search.pg_query`, :mod:`kb.search.pg_search`).
 Writes can join the caller's transaction: built with ``connection=`` (a callable returning the
 SQLAlchemy connection of the current transaction, e.g. ``lambda: db.session.connection()``),
 :meth:`index` and :meth:`remove` run inside a savepoint of that transaction and never commit, so a
-document and its search row commit together (``transactional`` is then True). Without it, each call
-commits on the backend's own engine. Reads and :meth:`rebuild` always use the backend's engine.
+document and its search row commit together (``transactional`` is then True), and :meth:`rebuild`
+runs in that transaction too. Without it, each call commits on the backend's own engine. Reads
+always use the backend's engine.
 
 A rebuild holds ``SHARE ROW EXCLUSIVE`` on ``search_documents`` until it commits: readers go on
 seeing the previous rows, writers wait up to ``lock_timeout`` and then get IndexBusyError.
@@ -364,9 +365,22 @@ class PostgresBackend(SearchBackend):
             delete(conn, ids)
 
     def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> int:
-        """Replace every row in one transaction of the backend's own (never the caller's)."""
+        """Replace every row under ``SHARE ROW EXCLUSIVE`` on the documents table.
+
+        Transactional: in the caller's transaction, which commits it, and ``docs`` is consumed (into
+        a list) only once the lock is held, so a lazy iterable reading the content in that same
+        transaction sees every write that reached the index before, and none can slip in between.
+        Otherwise: in a transaction of the backend's own, then VACUUM ANALYZE.
+        """
+        if self._connection is not None:
+            conn = self._connection()
+            with self._write_errors():
+                self._lock_for_rebuild(conn)
+                count = reload(conn, list(docs), progress)
+                conn.exec_driver_sql(f"ANALYZE {DOCUMENTS}, {TITLE_KEYS}, {WORDS}")
+            return count
         with self._own_write() as conn:
-            conn.exec_driver_sql(f"LOCK TABLE {DOCUMENTS} IN SHARE ROW EXCLUSIVE MODE")
+            self._lock_for_rebuild(conn)
             count = reload(conn, docs, progress)
         try:  # drop the replaced rows and refresh the planner's statistics now, not at autovacuum's pace
             with self.engine.connect() as conn:
@@ -375,6 +389,10 @@ class PostgresBackend(SearchBackend):
         except sa.exc.DBAPIError as exc:
             log.warning("search rebuild committed, but VACUUM ANALYZE failed: %s", exc.orig)
         return count
+
+    def _lock_for_rebuild(self, conn: sa.Connection) -> None:
+        conn.exec_driver_sql("SELECT set_config('lock_timeout', %(ms)s, true)", {"ms": self._lock_ms()})
+        conn.exec_driver_sql(f"LOCK TABLE {DOCUMENTS} IN SHARE ROW EXCLUSIVE MODE")
 
 
 def _facets(kinds: dict[str, int], tags: dict[str, int]) -> dict[str, dict[str, int]]:

@@ -1,12 +1,17 @@
-"""Keeping the search index in step with published content, through the outbox.
+"""Keeping the search index in step with published content.
 
-Publishing writes an outbox row in the same transaction as the content (``record``). After the commit,
-``apply_pending`` applies the rows to the index and deletes them. A row whose application fails (a
-busy index lock, a crash, a full disk) stays and is retried: on the next write, at start
-(``recover``) and by ``flask --app kb reindex --pending``. The database is the source of truth.
+The database is the source of truth. Publishing calls ``record`` in the content's transaction:
 
-Applying holds one cross-process lock from reading the rows to deleting them, so two workers never
-apply an older read of an entry after a newer one.
+- A backend whose index lives in that database (``transactional``, e.g. postgres) updates the index
+  just before the transaction commits, so the content and its search rows commit together. If the
+  index is busy (a rebuild holds it), an outbox row is written instead.
+- Otherwise (whoosh) an outbox row is written in the transaction, and after the commit
+  ``apply_pending`` applies the rows to the index and deletes them.
+
+A row whose application fails (a busy index lock, a crash, a full disk) stays and is retried: on the
+next write, at start (``recover``) and by ``flask --app kb reindex --pending``. Applying holds one
+cross-process lock from reading the rows to deleting them, so two workers never apply an older read
+of an entry after a newer one.
 """
 
 from __future__ import annotations
@@ -20,17 +25,35 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
+from sqlalchemy.orm import Session, SessionTransaction
 
 from kb.extensions import db
 from kb.models import LiveEntry, SearchOutbox
-from kb.search import SearchBackend, SearchDocument, get_backend_class
+from kb.search import SearchBackend, SearchDocument, SearchError, get_backend_class
 from kb.search.text import flatten_details
 from kb.services.filelock import file_lock
 
 log = logging.getLogger(__name__)
 BATCH = 500
 EXTENSION = "kb.search"
+PENDING = "kb.search.pending"  # Session.info key: {entry id: action} to index before the commit
+IN_DATABASE = {"postgres": "postgresql"}  # backends whose index lives in the app's database
+
+
+def init_app(app: Flask) -> None:
+    """Refuse at start a search backend that is unknown or does not fit the database."""
+    name = app.config["KB_SEARCH_BACKEND"]
+    try:
+        get_backend_class(name)
+    except ValueError as exc:
+        raise RuntimeError(f"KB_SEARCH_BACKEND: {exc}") from None
+    dialect = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
+    if name in IN_DATABASE and dialect != IN_DATABASE[name]:
+        raise RuntimeError(
+            f"KB_SEARCH_BACKEND={name} keeps the index in the database, which must then be "
+            f"{IN_DATABASE[name]} (KB_DATABASE_URL is {dialect})"
+        )
 
 
 def backend() -> SearchBackend:
@@ -46,7 +69,34 @@ def backend() -> SearchBackend:
 
 def record(entry_id: uuid.UUID, action: str) -> None:
     """Note, in the caller's transaction, that the index must upsert or remove this entry."""
-    db.session.add(SearchOutbox(entry_id=entry_id, action=action))
+    if backend().transactional:
+        db.session.info.setdefault(PENDING, {})[entry_id] = action
+    else:
+        db.session.add(SearchOutbox(entry_id=entry_id, action=action))
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _index_in_transaction(session: Session) -> None:
+    """For a transactional backend: bring the recorded entries' search rows to the state this
+    transaction commits; if the index is busy or fails, write outbox rows instead (retried later)."""
+    pending: dict[uuid.UUID, str] = session.info.pop(PENDING, {})
+    ids = sorted(pending)
+    if not ids:
+        return
+    session.flush()
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        try:
+            _bring_up_to_date(session, chunk)
+        except (SearchError, sa.exc.DBAPIError) as exc:  # the backend rolled back to its savepoint
+            log.warning("search index update postponed to the outbox: %s", exc)
+            session.add_all(SearchOutbox(entry_id=i, action=pending[i]) for i in chunk)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended without committing them
+        session.info.pop(PENDING, None)
 
 
 def to_document(entry: LiveEntry) -> SearchDocument:
@@ -98,13 +148,22 @@ def apply_pending(timeout: float | None = None) -> ApplyReport:
 
 
 def rebuild(progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the whole index from the live entries (aside, then swapped in); clears the outbox."""
-    last = db.session.scalar(sa.select(sa.func.max(SearchOutbox.id)))
-    documents = list(_all_documents())  # one consistent read, then let writers go on while we index
-    db.session.commit()
-    count = backend().rebuild(documents, progress=progress)
-    if last is not None:  # rows written during the rebuild stay: the rebuild may have missed them
-        db.session.execute(sa.delete(SearchOutbox).where(SearchOutbox.id <= last))
+    """Rebuild the whole index from the live entries (aside, then swapped in). Clears the outbox rows
+    the rebuild covers; rows written meanwhile stay, since the rebuild may have missed them."""
+    covered: list[int] = []
+
+    def documents() -> Iterator[SearchDocument]:  # one consistent read: the rows, then the content
+        covered.extend(db.session.scalars(sa.select(SearchOutbox.id)))
+        yield from _all_documents()
+
+    if backend().transactional:
+        count = backend().rebuild(documents(), progress=progress)  # reads under the index lock
+    else:
+        docs = list(documents())
+        db.session.commit()  # let writers go on while we index
+        count = backend().rebuild(docs, progress=progress)
+    for start in range(0, len(covered), BATCH):
+        db.session.execute(sa.delete(SearchOutbox).where(SearchOutbox.id.in_(covered[start : start + BATCH])))
     db.session.commit()
     return count
 
@@ -158,18 +217,23 @@ def _pending_batch() -> list[SearchOutbox]:
 def _apply(rows: list[SearchOutbox]) -> None:
     """Bring each entry named in ``rows`` to its state now (read under the lock): live is indexed,
     anything else removed. So the order in which rows were written cannot matter."""
-    ids = list({row.entry_id for row in rows})
-    live = {
-        e.entry_id: e for e in db.session.scalars(sa.select(LiveEntry).where(LiveEntry.entry_id.in_(ids)))
-    }
-    upserts = [to_document(entry) for entry in live.values()]
-    removals = [str(entry_id) for entry_id in ids if entry_id not in live]
-    if upserts:
-        backend().index(upserts)
-    if removals:
-        backend().remove(removals)
+    _bring_up_to_date(db.session, sorted({row.entry_id for row in rows}))
     db.session.execute(sa.delete(SearchOutbox).where(SearchOutbox.id.in_([row.id for row in rows])))
     db.session.commit()
+
+
+def _bring_up_to_date(session: Session, ids: list[uuid.UUID]) -> None:
+    """Index the live ones of these entries and remove the others. With a transactional backend the
+    live rows are read FOR UPDATE, so a publish of one of them waits for this transaction and its
+    search row cannot be overwritten with this older read."""
+    query = sa.select(LiveEntry).where(LiveEntry.entry_id.in_(ids)).order_by(LiveEntry.entry_id)
+    if backend().transactional:
+        query = query.with_for_update()
+    live = {entry.entry_id: entry for entry in session.scalars(query)}
+    if live:
+        backend().index([to_document(entry) for entry in live.values()])
+    if removals := [str(entry_id) for entry_id in ids if entry_id not in live]:
+        backend().remove(removals)
 
 
 def _note_failure(error: str) -> None:

@@ -86,8 +86,24 @@ def test_ddl_is_idempotent_and_names_every_object(open_backend, engine):
         assert left == 0
 
 
-def test_missing_tables_are_reported(schema):
-    backend = PostgresBackend(URL, schema=schema)  # no ensure_schema(): nothing there
+@pytest.fixture
+def bare_database() -> Iterator[str]:
+    """A database of its own without the search tables (the public schema of the test database
+    has them once the migrations ran there)."""
+    name = f"kb_bare_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(
+        sa.make_url(URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    yield sa.make_url(URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+    admin.dispose()
+
+
+def test_missing_tables_are_reported(bare_database):
+    backend = PostgresBackend(bare_database)  # the migration never ran there
     health = backend.health()
     assert health["ok"] is False
     assert "migrations" in health["detail"]
@@ -185,3 +201,28 @@ def test_suggest_lists_a_title_once(open_backend):
     backend.rebuild([make_doc("skin", "aftercare", "Skin to Skin Care"), make_doc("sun", "aftercare", "Sun")])
     assert [s.slug for s in backend.suggest("sk")] == ["skin"]
     assert [s.slug for s in backend.suggest("s", limit=5)] == ["sun", "skin"]
+
+
+def test_rebuild_in_the_callers_transaction_reads_under_the_lock(open_backend, engine):
+    reader = open_backend()
+    reader.rebuild(CORPUS[:3])
+    with engine.connect() as conn:
+        backend = open_backend(connection=lambda: conn)
+
+        def documents():  # consumed only once the rebuild holds the lock, in the caller's transaction
+            held = conn.exec_driver_sql(
+                "SELECT mode FROM pg_locks "
+                "WHERE pid = pg_backend_pid() AND relation = 'search_documents'::regclass"
+            ).scalars()
+            assert "ShareRowExclusiveLock" in set(held)
+            yield from CORPUS
+
+        with conn.begin() as tx:
+            assert backend.rebuild(documents()) == len(CORPUS)
+            assert len(reader.ids()) == 3  # readers see the old rows until the caller commits
+            tx.rollback()
+        assert len(reader.ids()) == 3
+        with conn.begin():
+            backend.rebuild(documents())
+        assert reader.ids() == {doc.id for doc in CORPUS}
+        assert reader.search("infection").hits[0].slug == "infection"

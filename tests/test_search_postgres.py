@@ -1,0 +1,152 @@
+"""KB_SEARCH_BACKEND=postgres in the app: search rows commit with the content, a busy index falls back
+to the outbox, the CLI rebuilds, and the backend is refused on a database that is not PostgreSQL.
+
+The rest of the suite runs with this backend too when KB_TEST_SEARCH_BACKEND=postgres (CI does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from kb import create_app
+from kb.extensions import db
+from kb.search.pg_schema import truncate_sql
+from kb.services.seeding import load_seed
+from tests.conftest import ROOT, TEST_DATABASE_URL, make_app
+
+needs_postgres = pytest.mark.skipif(
+    not TEST_DATABASE_URL, reason="KB_TEST_DATABASE_URL is not set: no PostgreSQL to keep the index in"
+)
+
+ENTRY = {
+    "slug": "milia",
+    "kind": "technique",
+    "title": "Milia Extraction",
+    "summary": "Tiny white zqmiliaq bumps are removed with a sterile lancet.",
+    "details": {"phase": "after", "steps": ["Clean the skin", "Open and lift the bump"]},
+}
+
+
+@pytest.fixture
+def pg_app(tmp_path: Path) -> Flask:
+    app = make_app(tmp_path, KB_SEARCH_BACKEND="postgres", KB_SEARCH_LOCK_TIMEOUT=0.3)
+    with app.app_context():
+        load_seed(ROOT / "seed")
+    return app
+
+
+@pytest.fixture
+def publisher(pg_app: Flask) -> dict[str, str]:
+    result = pg_app.test_cli_runner().invoke(args=["token", "create", "--name", "pub", "--role", "publisher"])
+    assert result.exit_code == 0, result.output
+    return {"Authorization": f"Bearer {result.output.strip().splitlines()[-1]}"}
+
+
+def _publish(client: FlaskClient, auth: dict[str, str]) -> None:
+    created = client.post("/api/v1/admin/entries", json=ENTRY, headers=auth)
+    assert created.status_code == 201, created.get_json()
+    published = client.post(
+        "/api/v1/admin/entries/milia/publish", headers={**auth, "If-Match": created.headers["ETag"]}
+    )
+    assert published.status_code == 200, published.get_json()
+
+
+def _slugs(client: FlaskClient, q: str) -> list[str]:
+    response = client.get("/api/v1/search", query_string={"q": q})
+    assert response.status_code == 200
+    return [hit["slug"] for hit in response.get_json()["data"]]
+
+
+def _count(app: Flask, table: str) -> int:
+    with app.app_context():
+        return db.session.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+@pytest.fixture
+def index_lock(pg_app: Flask) -> Iterator[sa.Connection]:
+    """Another connection holding the search table's lock, as a rebuild on another machine does."""
+    with pg_app.app_context():
+        engine = db.engine
+    with engine.connect() as holder:
+        holder.begin()
+        holder.exec_driver_sql("LOCK TABLE search_documents IN SHARE ROW EXCLUSIVE MODE")
+        yield holder
+        holder.rollback()
+
+
+@needs_postgres
+def test_search_rows_commit_with_the_content(pg_app: Flask, publisher: dict[str, str]) -> None:
+    client = pg_app.test_client()
+    assert _slugs(client, "zqmiliaq") == []
+    _publish(client, publisher)
+    assert _slugs(client, "zqmiliaq") == ["milia"]
+    assert _count(pg_app, "search_outbox") == 0  # nothing left to apply after the commit
+    search = client.get("/readyz").get_json()["checks"]["search"]
+    assert (search["backend"], search["documents"], search["published"], search["pending"]) == (
+        "postgres",
+        11,
+        11,
+        0,
+    )
+    unpublished = client.post("/api/v1/admin/entries/milia/unpublish", headers=publisher)
+    assert unpublished.status_code == 200
+    assert _slugs(client, "zqmiliaq") == []
+
+
+@needs_postgres
+def test_a_rolled_back_write_leaves_no_search_row(pg_app: Flask) -> None:
+    result = pg_app.test_cli_runner().invoke(args=["token", "create", "--name", "boss", "--role", "admin"])
+    admin = {"Authorization": f"Bearer {result.output.strip().splitlines()[-1]}"}
+    client = pg_app.test_client()
+    item = {"type": "entry", "status": "published", "draft": ENTRY, "live": ENTRY}
+    response = client.post("/api/v1/admin/import?dry_run=true", json={"items": [item]}, headers=admin)
+    assert response.status_code == 200, response.get_json()  # published, then rolled back
+    assert _slugs(client, "zqmiliaq") == []
+    assert _count(pg_app, "search_documents") == 10
+    response = client.post("/api/v1/admin/import", json={"items": [item]}, headers=admin)
+    assert response.status_code == 200, response.get_json()
+    assert _slugs(client, "zqmiliaq") == ["milia"]
+
+
+@needs_postgres
+def test_busy_index_falls_back_to_the_outbox(
+    pg_app: Flask, publisher: dict[str, str], index_lock: sa.Connection
+) -> None:
+    client = pg_app.test_client()
+    _publish(client, publisher)  # waits KB_SEARCH_LOCK_TIMEOUT for the lock, then writes an outbox row
+    assert client.get("/api/v1/entries/milia").status_code == 200  # the content committed
+    assert _count(pg_app, "search_outbox") == 1
+    index_lock.rollback()  # the "rebuild" ends
+    result = pg_app.test_cli_runner().invoke(args=["reindex", "--pending"])
+    assert result.exit_code == 0, result.output
+    assert "Applied 1 pending change(s); 0 still pending." in result.output
+    assert _slugs(client, "zqmiliaq") == ["milia"]
+
+
+@needs_postgres
+def test_reindex_rebuilds_from_the_database(pg_app: Flask, publisher: dict[str, str]) -> None:
+    client = pg_app.test_client()
+    _publish(client, publisher)
+    with pg_app.app_context():  # an index that lost everything
+        db.session.execute(sa.text(truncate_sql()))
+        db.session.commit()
+    assert client.get("/readyz").get_json()["checks"]["search"]["ok"] is False
+    result = pg_app.test_cli_runner().invoke(args=["reindex"])
+    assert result.exit_code == 0, result.output
+    assert "Index rebuilt: 11 document(s)." in result.output
+    assert _slugs(client, "zqmiliaq") == ["milia"]
+    assert _slugs(client, "bruises")[0] == "bruising"
+
+
+def test_postgres_backend_is_refused_on_another_database(tmp_path: Path) -> None:
+    settings = {"KB_INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/kb.db"}
+    with pytest.raises(RuntimeError, match="must then be postgresql"):
+        create_app({**settings, "KB_SEARCH_BACKEND": "postgres"})
+    with pytest.raises(RuntimeError, match="unknown search backend 'elastic'"):
+        create_app({**settings, "KB_SEARCH_BACKEND": "elastic"})
