@@ -84,13 +84,17 @@ def _index_in_transaction(session: Session) -> None:
     if not ids:
         return
     session.flush()
+    failed = False
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        try:
-            _bring_up_to_date(session, chunk)
-        except (SearchError, sa.exc.DBAPIError) as exc:  # the backend rolled back to its savepoint
-            log.warning("search index update postponed to the outbox: %s", exc)
-            session.add_all(SearchOutbox(entry_id=i, action=pending[i]) for i in chunk)
+        if not failed:
+            try:
+                _bring_up_to_date(session, chunk)
+                continue
+            except (SearchError, sa.exc.DBAPIError) as exc:  # the backend rolled back to its savepoint
+                log.warning("search index update postponed to the outbox: %s", exc)
+                failed = True  # do not wait for the lock again for every further chunk
+        session.add_all(SearchOutbox(entry_id=i, action=pending[i]) for i in chunk)
 
 
 @sa.event.listens_for(Session, "after_transaction_end")
