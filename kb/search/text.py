@@ -124,21 +124,25 @@ class StemAnalyzer(Tokenizer):
 
     def _fast(self, token: Token, value: str, positions: bool, pos: int):
         """The indexing path: fold the whole text once, then one findall; no offsets needed."""
-        text = value.lower()
-        if not text.isascii():
-            text = text.translate(accent_map)
-        stops, minsize, maxsize = self.stops, self.minsize, self.maxsize
-        stems, stem = self._stems, self.stem
         token.stopped = False
         token.boost = 1.0
-        for word in _WORD_RE.findall(text):
-            if word in stops or not minsize <= len(word) <= maxsize:
-                continue
-            token.text = stems.get(word) or stem(word)
+        for text in self.stem_words(_WORD_RE.findall(fold(value))):
+            token.text = text
             if positions:
                 token.pos = pos
                 pos += 1
             yield token
+
+    def keeps(self, word: str) -> bool:
+        """Whether a folded word is indexed (not a stop word, of an indexed length)."""
+        return word not in self.stops and self.minsize <= len(word) <= self.maxsize
+
+    def stem_words(self, folded: list[str]) -> list[str]:
+        """The stems of ``folded`` words in order, stop words and words of other lengths dropped:
+        what the analyzer indexes for a text whose folded words these are."""
+        stops, minsize, maxsize = self.stops, self.minsize, self.maxsize
+        stems, stem = self._stems, self.stem
+        return [stems.get(w) or stem(w) for w in folded if w not in stops and minsize <= len(w) <= maxsize]
 
 
 class _Whole:

@@ -296,11 +296,12 @@ class WhooshBackend(SearchBackend):
     def _fill(
         self, ix, gen_dir: Path, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None
     ) -> int:
-        writer = rebuild_writer(ix, self.rebuild_procs, self.rebuild_limitmb)
         seen: set[str] = set()
         counts: Counter = Counter()
+        fast = self.rebuild_procs == 1  # the rebuild writer hands over each document's words
+        writer = rebuild_writer(ix, self.rebuild_procs, self.rebuild_limitmb, counts.update if fast else None)
         collecting = gc.isenabled()
-        gc.disable()  # millions of posting tuples: the cyclic GC would rescan them again and again
+        gc.disable()  # millions of small objects: the cyclic GC would rescan them again and again
         try:
             for doc in docs:
                 if str(doc.id) in seen:
@@ -308,7 +309,8 @@ class WhooshBackend(SearchBackend):
                 seen.add(str(doc.id))
                 fields = to_fields(doc)
                 writer.add_document(**fields)
-                counts.update(document_words(texts(fields)))
+                if not fast:
+                    counts.update(document_words(texts(fields)))
                 if progress is not None and len(seen) % 500 == 0:
                     progress(len(seen))
             vocab = Vocabulary()
