@@ -11,14 +11,13 @@ from __future__ import annotations
 import math
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import repeat
 from operator import add, mul, truediv
 
-from whoosh.query import Phrase
-
-from kb.search.postings import field_lengths, read_postings
+from kb.search.postings import field_lengths, read_positions, read_postings
 from kb.search.schema import FIELD_BOOSTS, PHRASE_FIELDS
+from kb.search.sidecar import Sidecar
 
 K1, B = 1.2, 0.75
 BODY_PHRASE_FACTOR = 0.5  # the body keeps no positions: there a "phrase" only means "all the words"
@@ -28,9 +27,12 @@ Scores = dict[int, float]
 class Engine:
     """Cached scoring primitives for one Whoosh searcher (one immutable index state)."""
 
-    def __init__(self, searcher, max_cached_postings: int = 4_000_000):
+    def __init__(
+        self, searcher, sidecars: Mapping[str, Sidecar] | None = None, max_cached_postings: int = 4_000_000
+    ):
         self.searcher = searcher
         self.reader = searcher.reader()
+        self.sidecars = sidecars or {}
         self.doc_count = max(1, self.reader.doc_count())
         self._norms: dict[str, list[float]] = {}
         # One LRU for term postings, phrase document sets and whole query units: key -> (value, size).
@@ -63,7 +65,7 @@ class Engine:
         return hit
 
     def _field_scores(self, stem: str, field: str) -> tuple[array, array]:
-        ids, weights = read_postings(self.reader, field, stem)
+        ids, weights = read_postings(self.reader, field, stem, self.sidecars)
         scores = array("f")
         if ids:
             df = len(ids)
@@ -81,10 +83,30 @@ class Engine:
             return hit
         docs: set[int] = set()
         for field in PHRASE_FIELDS:
-            docs.update(Phrase(field, list(stems)).docs(self.searcher))
+            docs.update(self._phrase_in(field, stems))
         result = frozenset(docs)
         self.remember(key, result, len(result) + 1)
         return result
+
+    def _phrase_in(self, field: str, stems: tuple[str, ...]) -> set[int]:
+        """Whoosh's ``Phrase(field, stems)`` (slop 1: the stems at consecutive positions, in order),
+        decoding only the positions of documents that hold every stem."""
+        postings: dict[str, dict[int, bytes]] = {}
+        for stem in dict.fromkeys(stems):
+            ids, values = read_positions(self.reader, field, stem)
+            if not ids:
+                return set()
+            postings[stem] = dict(zip(ids, values, strict=True))
+        maps = sorted(postings.values(), key=len)
+        candidates = set(maps[0]).intersection(*maps[1:])
+        decode = self.searcher.schema[field].format.decode_positions
+        found = set()
+        for docnum in candidates:
+            first = decode(postings[stems[0]][docnum])
+            rest = [set(decode(postings[stem][docnum])) for stem in stems[1:]]
+            if any(all(p + i in later for i, later in enumerate(rest, 1)) for p in first):
+                found.add(docnum)
+        return found
 
     def cached(self, key: tuple):
         """A cached value (refreshing its recency), or None."""
@@ -119,7 +141,7 @@ class Engine:
         for field in fields:  # not cached per field: the sum is what later queries need
             ids, scores = self._field_scores(stem, field)
             if ids:
-                merge(acc, zip(ids, scores, strict=True))
+                merge(acc, ids, scores)
         result = (array("i", acc.keys()), array("f", acc.values()))
         self.remember(key, result, len(acc))
         return result
@@ -128,8 +150,7 @@ class Engine:
         """acc += factor * the stem's scores, summed over ``fields``."""
         ids, scores = self.terms(stem, fields)
         if ids:
-            weighted = scores if factor == 1.0 else map(mul, scores, repeat(factor))
-            merge(acc, zip(ids, weighted, strict=True))
+            merge(acc, ids, scores if factor == 1.0 else map(mul, scores, repeat(factor)))
 
     def add_phrase(
         self, acc: Scores, stems: tuple[str, ...], fields: Sequence[str], factor: float = 1.0
@@ -155,19 +176,17 @@ class Engine:
             parts.append(part)
         order = list(docs)
         weights = [factor if d in exact else factor * BODY_PHRASE_FACTOR for d in order]
-        merge(acc, zip(order, map(mul, sum_scores(order, parts), weights), strict=True))
+        merge(acc, order, map(mul, sum_scores(order, parts), weights))
 
 
-def merge(acc: Scores, items: Iterable[tuple[int, float]]) -> None:
-    """acc[d] += s for every (d, s), with the loops in C (dict/map/zip) rather than in Python."""
-    new = dict(items)
+def merge(acc: Scores, ids: Iterable[int], scores: Iterable[float]) -> None:
+    """acc[d] += s for every (d, s) of ``ids`` and ``scores`` (each d once), in one pass in C:
+    ``acc.get(d, 0.0) + s`` for each posting, written back with one dict update."""
     if not acc:
-        acc.update(new)
+        acc.update(zip(ids, scores, strict=True))
         return
-    common = list(new.keys() & acc.keys())
-    summed = list(map(add, map(new.__getitem__, common), map(acc.__getitem__, common)))
-    acc.update(new)
-    acc.update(zip(common, summed, strict=True))
+    ids = ids if isinstance(ids, (array, list, tuple)) else list(ids)
+    acc.update(zip(ids, map(add, map(acc.get, ids, repeat(0.0)), scores), strict=True))
 
 
 def sum_scores(docs: list[int], units: Sequence[Scores]) -> list[float]:

@@ -9,11 +9,17 @@ whoosh-reloaded 2.7.5) and fall back to the public matcher API whenever those ar
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import accumulate, repeat
+from operator import add
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
+
+from kb.search.sidecar import Sidecar
 
 _BYTE_TO_LENGTH = [byte_to_length(i) for i in range(256)]
 
@@ -22,11 +28,21 @@ def _leaves(reader):
     return reader.leaf_readers()
 
 
-def read_postings(reader, field: str, text: str) -> tuple[array, array]:
-    """(docnums, weights) of a term across all segments, deleted documents excluded, sorted."""
+def read_postings(
+    reader, field: str, text: str, sidecars: Mapping[str, Sidecar] | None = None
+) -> tuple[array, array]:
+    """(docnums, weights) of a term across all segments, deleted documents excluded, sorted.
+    A segment with a sidecar (see :mod:`kb.search.sidecar`) is read from it instead of decoded."""
     ids = array("i")
     weights = array("f")
     for leaf, offset in _leaves(reader):
+        sidecar = sidecars.get(_segment_id(leaf)) if sidecars else None
+        if sidecar is not None:
+            found = sidecar.postings(field, text)
+            if found is not None:
+                deleted = leaf.deleted_docs_set if leaf.has_deletions() else None  # a cached property
+                _extend(ids, weights, *found, offset, deleted)
+            continue
         try:
             matcher = leaf.postings(field, text)
         except TermNotFound:
@@ -34,7 +50,7 @@ def read_postings(reader, field: str, text: str) -> tuple[array, array]:
         deleted = None
         if isinstance(matcher, FilterMatcher):
             deleted, matcher = matcher._ids, matcher.child
-        if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
+        if _has_blocks(matcher):
             _read_blocks(matcher, offset, deleted, ids, weights)
         else:
             while matcher.is_active():
@@ -46,20 +62,88 @@ def read_postings(reader, field: str, text: str) -> tuple[array, array]:
     return ids, weights
 
 
+def _extend(ids: array, weights: array, more_ids: array, more_weights: array, offset: int, deleted) -> None:
+    """ids += more_ids + offset and weights += more_weights, leaving out ``deleted`` docnums."""
+    if deleted:
+        gone = [
+            i for d in sorted(deleted) if (i := bisect_left(more_ids, d)) < len(more_ids) and more_ids[i] == d
+        ]
+        for i in reversed(gone):  # few deletions: cut them out of the arrays
+            del more_ids[i]
+            del more_weights[i]
+    ids.extend(map(add, more_ids, repeat(offset)) if offset else more_ids)
+    weights.extend(more_weights)
+
+
+def _segment_id(leaf) -> str | None:
+    segment = getattr(leaf, "_segment", None)
+    return segment.segment_id() if segment is not None else None
+
+
+def _has_blocks(matcher) -> bool:
+    return all(hasattr(matcher, name) for name in ("_data", "_read_data", "_blocklength", "_next_block"))
+
+
+def _block_ids(matcher) -> Iterable[int]:
+    """The docnums of the matcher's current block (Whoosh's delta_decode, in C)."""
+    if matcher._data is None:
+        matcher._read_data()
+    return accumulate(matcher._data[0])
+
+
+def _block_weights(matcher) -> Sequence[float]:
+    """The weights of the current block (Whoosh's _read_weights without its per-posting loop)."""
+    weights = matcher._data[1]
+    if weights is None:
+        return array("f", [1.0]) * matcher._blocklength
+    if isinstance(weights, float):
+        return array("f", [weights]) * matcher._blocklength
+    return weights
+
+
 def _read_blocks(matcher, offset: int, deleted, ids: array, weights: array) -> None:
     while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_weights()
-        block_ids, block_weights = matcher._ids, matcher._weights
+        block_ids = _block_ids(matcher)
+        block_weights = _block_weights(matcher)
         if deleted:
-            keep = [i for i, d in enumerate(block_ids) if d not in deleted]
-            block_ids = [block_ids[i] for i in keep]
-            block_weights = [block_weights[i] for i in keep]
+            kept = [(d, w) for d, w in zip(block_ids, block_weights, strict=True) if d not in deleted]
+            block_ids = [d for d, _ in kept]
+            block_weights = [w for _, w in kept]
         if offset:
-            block_ids = [d + offset for d in block_ids]
+            block_ids = map(add, block_ids, repeat(offset))
         ids.extend(block_ids)
         weights.extend(block_weights)
         matcher._next_block()
+
+
+def read_positions(reader, field: str, text: str) -> tuple[array, list[bytes]]:
+    """(docnums, encoded positions) of a term in a positional field, deleted documents excluded."""
+    ids = array("i")
+    values: list[bytes] = []
+    for leaf, offset in _leaves(reader):
+        try:
+            matcher = leaf.postings(field, text)
+        except TermNotFound:
+            continue
+        deleted = None
+        if isinstance(matcher, FilterMatcher):
+            deleted, matcher = matcher._ids, matcher.child
+        blocks = _has_blocks(matcher) and hasattr(matcher, "_read_values")
+        while matcher.is_active():
+            if blocks:
+                block_ids = _block_ids(matcher)
+                matcher._read_values()
+                block = zip(block_ids, matcher._values, strict=True)
+                next_block = matcher._next_block
+            else:
+                block = iter([(matcher.id(), matcher.value())])
+                next_block = matcher.next
+            for docnum, value in block:
+                if not deleted or docnum not in deleted:
+                    ids.append(docnum + offset)
+                    values.append(value)
+            next_block()
+    return ids, values
 
 
 def field_lengths(reader, field: str) -> list[int]:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
+from collections.abc import Collection, Iterable
 from functools import cached_property
 from itertools import chain
 from pathlib import Path
 
+from kb.search import sidecar
 from kb.search.engine import Engine
 from kb.search.postings import column_values
 from kb.search.schema import unpack_card
@@ -35,7 +37,7 @@ class IndexView:
         self.gen_dir = gen_dir
         self.key = key
         self.searcher = searcher if searcher is not None else ix.searcher()
-        self.engine = Engine(self.searcher)
+        self.engine = Engine(self.searcher, sidecar.for_reader(self.searcher.reader(), gen_dir))
         raw_cards = column_values(self.searcher.reader(), "card")
         self.cards: list[tuple | None] = [unpack_card(raw) if raw else None for raw in raw_cards]
         self.live = [d for d, card in enumerate(self.cards) if card is not None]
@@ -102,23 +104,49 @@ class IndexView:
         smallest = min(sets, key=len)
         return smallest.intersection(*[s for s in sets if s is not smallest])
 
-    def facet_counts(self, docs: set[int], facet: str) -> dict[str, int]:
+    def facets(
+        self, base: Collection[int], kind_docs: set[int] | None, tag_docs: set[int] | None
+    ) -> dict[str, dict[str, int]]:
+        """Kind counts over ``base`` within the tag filter, tag counts within the kind filter."""
+        kind_scope = base if tag_docs is None else tag_docs.intersection(base)
+        tag_scope = base if kind_docs is None else kind_docs.intersection(base)
+        selections: dict[int, int] = {}  # id(scope) -> its bitmask, when one is worth building
+        return {
+            "kind": self.facet_counts(kind_scope, "kind", selections),
+            "tags": self.facet_counts(tag_scope, "tags", selections),
+        }
+
+    def facet_counts(
+        self,
+        docs: Collection[int],
+        facet: str,
+        selections: dict[int, int] | None = None,
+        mask_min: int = FACET_MASK_MIN,
+    ) -> dict[str, int]:
         """Counts of ``"kind"`` or ``"tags"`` values over ``docs``, largest first.
 
-        Kinds and small sets are counted document by document (in C: map + Counter); tags of large
-        sets as bitmask intersections (one big-integer AND and popcount per tag)."""
-        if facet == "kind":
-            counts = Counter(map(self.kind_of.__getitem__, docs))
-        elif len(docs) < FACET_MASK_MIN:
-            counts = Counter(chain.from_iterable(map(self.tags_of.__getitem__, docs)))
+        Small sets are counted document by document (in C: map + Counter); large ones as bitmask
+        intersections: one bit per document, so one big-integer AND and popcount per value."""
+        if len(docs) < mask_min:
+            values = self.kind_of if facet == "kind" else self.tags_of
+            if facet == "kind":
+                counts = Counter(map(values.__getitem__, docs))
+            else:
+                counts = Counter(chain.from_iterable(map(values.__getitem__, docs)))
         else:
-            mask = int.from_bytes(bytes(map(docs.__contains__, range(len(self.cards)))), "little")
+            key = id(docs)
+            if selections is None or key not in selections:
+                selection = _bitmask(map(docs.__contains__, range(len(self.cards))))
+                if selections is not None:
+                    selections[key] = selection
+            else:
+                selection = selections[key]
             masks = self._masks(facet)
-            counts = Counter({value: n for value, m in masks.items() if (n := (mask & m).bit_count())})
+            counts = Counter({value: n for value, m in masks.items() if (n := (selection & m).bit_count())})
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def _masks(self, facet: str) -> dict[str, int]:
-        """Per facet value, an integer with byte ``d`` set to 1 for each of its documents."""
+        """Per facet value, an integer with bit ``d`` set for each of its documents."""
         cache = self.__dict__.setdefault("_facet_masks", {})
         if facet not in cache:
             size = len(self.cards)
@@ -128,6 +156,15 @@ class IndexView:
                 flags = bytearray(size)
                 for d in members:
                     flags[d] = 1
-                masks[value] = int.from_bytes(flags, "little")
+                masks[value] = _bitmask(flags)
             cache[facet] = masks
         return cache[facet]
+
+
+_BINARY_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
+
+
+def _bitmask(flags: Iterable[bool | int]) -> int:
+    """An integer with bit ``d`` set where ``flags[d]`` is true (one byte per flag -> one bit, in C)."""
+    digits = bytes(flags).translate(_BINARY_DIGITS)[::-1]
+    return int(digits, 2) if digits else 0

@@ -16,8 +16,9 @@ import shutil
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
+from itertools import compress
 from operator import neg
 from pathlib import Path
 
@@ -200,22 +201,18 @@ class WhooshBackend(SearchBackend):
             ]
             live = [m for m in matches if m.scores]
             scores, matched = _combine(live)
-            base = set(scores)
             scope = view.docs_with(locale=locale)
-            if scope is not None:
-                base &= scope
+            base: Collection[int] = scores.keys() if scope is None else scope.intersection(scores)
             kind_docs = view.docs_with(kind=kind)
             tag_docs = view.docs_with(tag=tag)
-            facets = {
-                "kind": view.facet_counts(base & tag_docs if tag_docs is not None else base, "kind"),
-                "tags": view.facet_counts(base & kind_docs if kind_docs is not None else base, "tags"),
-            }
+            facets = view.facets(base, kind_docs, tag_docs)
             final = base
             for docs in (kind_docs, tag_docs):
                 if docs is not None:
-                    final = final & docs
+                    final = docs.intersection(final)
             start = (page - 1) * per_page
-            top = _top(final, scores, matched, start + per_page)[start:] if start < len(final) else []
+            among = None if final is base and scope is None else final
+            top = _top(among, scores, matched, start + per_page)[start:] if start < len(final) else []
             hits = [self._hit(view, d, scores[d], live) for d in top]
             return SearchResult(
                 hits=hits, total=len(final), suggestion=did_you_mean(parsed, view.vocab), facets=facets
@@ -365,8 +362,17 @@ def _combine(matches: list[UnitMatch]) -> tuple[dict[int, float], dict[int, int]
     return combine_any(m.scores for m in matches)
 
 
-def _top(docs: set[int], scores: dict[int, float], matched: dict[int, int] | None, n: int) -> list[int]:
-    """The ``n`` best documents: by units matched (OR), then score, then docnum (stable pages)."""
+def _top(
+    docs: Collection[int] | None, scores: dict[int, float], matched: dict[int, int] | None, n: int
+) -> list[int]:
+    """The ``n`` best of ``docs`` (None: every scored document): by units matched (OR), then
+    score, then docnum (stable pages)."""
+    if docs is None and matched is None and len(scores) > 4 * n:
+        # Find the n-th best score, then rank only the documents reaching it (all in C but the sort).
+        threshold = heapq.nlargest(n, scores.values())[-1]
+        docs = list(compress(scores.keys(), map(threshold.__le__, scores.values())))
+    elif docs is None:
+        docs = scores.keys()
     if matched is None:
         keys = zip(map(scores.__getitem__, docs), map(neg, docs), strict=True)
     else:

@@ -23,6 +23,7 @@ from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
 from whoosh.formats import Existence, Frequency, Positions
 from whoosh.writing import SegmentWriter
 
+from kb.search import sidecar
 from kb.search.text import StemAnalyzer, words
 
 WordsCallback = Callable[[set[str]], None]
@@ -73,6 +74,7 @@ class RebuildWriter(SegmentWriter):
         if self.codec.length_stats or self.codec._inlinelimit > 1:
             raise ValueError("RebuildWriter needs a W3 codec without length stats or inlined postings")
         self._on_words = on_words
+        self._sidecar: sidecar.SidecarWriter | None = None
         self._posts: dict[str, _Field] = {}
         self._plans = {name: _plan(name, field) for name, field in self.schema.items()}
 
@@ -115,6 +117,9 @@ class RebuildWriter(SegmentWriter):
         self.perdocwriter.close()
         fieldwriter = self.fieldwriter
         w3 = self.codec
+        folder = getattr(self.storage, "folder", None)
+        if folder is not None:
+            self._sidecar = sidecar.SidecarWriter(sidecar.path_for(folder, self.newsegment.segment_id()))
         for name in sorted(self._posts):
             field = self.schema[name]
             fieldwriter.start_field(name, field)
@@ -130,11 +135,35 @@ class RebuildWriter(SegmentWriter):
             for btext, text in sorted((text.encode("utf-8"), text) for text in posts.pairs):
                 fieldwriter.start_term(btext)
                 pairs = posts.pairs[text]
-                writer.add_all(pairs[::2], pairs[1::2], values.get(text), field.format)
+                ids, freqs = pairs[::2], pairs[1::2]
+                writer.add_all(ids, freqs, values.get(text), field.format)
                 fieldwriter.finish_term()
+                if self._sidecar is not None:
+                    self._sidecar.add(name, text, ids, array("f", freqs))
             fieldwriter.finish_field()
             self._posts[name] = _Field()
         fieldwriter.close()
+        if self._sidecar is not None:
+            self._sidecar.finish()
+
+    def commit(self, *args, **kwargs) -> None:
+        """Commit the segment, then give its sidecar (see :mod:`kb.search.sidecar`) its real name."""
+        try:
+            super().commit(*args, **kwargs)
+        except BaseException:
+            self._discard_sidecar()
+            raise
+        if self._sidecar is not None:
+            self._sidecar.publish()
+
+    def cancel(self) -> None:
+        self._discard_sidecar()
+        super().cancel()
+
+    def _discard_sidecar(self) -> None:
+        if self._sidecar is not None:
+            self._sidecar.discard()
+            self._sidecar = None
 
     def _close_segment(self) -> None:
         self._posts = {}
