@@ -160,23 +160,32 @@ class Engine:
         if len(stems) == 1:
             self.add_term(acc, stems[0], fields, factor)
             return
-        docs: set[int] = set()
-        if "body" in fields:
-            docs = set(self.term(stems[0], "body")[0])
-            for stem in stems[1:]:
-                docs.intersection_update(self.term(stem, "body")[0])
         exact = self.phrase_docs(stems) if any(f in PHRASE_FIELDS for f in fields) else frozenset()
-        docs.update(exact)
-        if not docs:
+        body: set[int] = set()
+        if "body" in fields:
+            body = set(self.doc_ids(stems[0], "body"))
+            for stem in stems[1:]:
+                body.intersection_update(self.doc_ids(stem, "body"))
+            body.difference_update(exact)
+        if not body and not exact:
             return
-        parts = []
-        for stem in stems:
-            part: Scores = {}
-            self.add_term(part, stem, fields)
-            parts.append(part)
-        order = list(docs)
-        weights = [factor if d in exact else factor * BODY_PHRASE_FACTOR for d in order]
-        merge(acc, order, map(mul, sum_scores(order, parts), weights))
+        parts = [dict(zip(*self.terms(stem, fields), strict=True)) for stem in stems]
+        for docs, weight in ((exact, factor), (body, factor * BODY_PHRASE_FACTOR)):
+            if docs:
+                order = list(docs)
+                merge(acc, order, map(mul, sum_scores(order, parts), repeat(weight)))
+
+    def doc_ids(self, stem: str, field: str) -> array:
+        """The documents holding a stem in one field (cached; from the term's scores if those are)."""
+        hit = self.cached(("term", stem, field))
+        if hit is not None:
+            return hit[0]
+        key = ("ids", stem, field)
+        ids = self.cached(key)
+        if ids is None:
+            ids = read_postings(self.reader, field, stem, self.sidecars)[0]
+            self.remember(key, ids, len(ids) // 2 + 1)
+        return ids
 
 
 def merge(acc: Scores, ids: Iterable[int], scores: Iterable[float]) -> None:

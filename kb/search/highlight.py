@@ -26,9 +26,8 @@ def _escape(text: str) -> str:
 def mark(text: str, stems: Collection[str], analyzer) -> tuple[str, int]:
     """``text`` escaped, with words whose stem is in ``stems`` marked; and the number of marks."""
     if text.isascii():  # only words the stem regex proposes go through the analyzer
-        spans = (
-            m.span() for m in _probe(frozenset(stems)).finditer(text) if _is_match(m.group(), stems, analyzer)
-        )
+        probe = _probe(frozenset(stems))
+        spans = (m.span() for m in probe.finditer(text) if _is_match(m.group(), stems, analyzer))
     else:
         tokens = analyzer(text, chars=True, mode="query")
         spans = ((t.startchar, t.endchar) for t in tokens if t.text in stems)
@@ -44,8 +43,28 @@ def mark(text: str, stems: Collection[str], analyzer) -> tuple[str, int]:
 
 
 def _is_match(word: str, stems: Collection[str], analyzer) -> bool:
+    found = _stem_of(word, analyzer)
+    return found is not None and found in stems
+
+
+_STEMS: dict[tuple[int, str], str | None] = {}  # (id(analyzer), word) -> its only stem, or None
+_ANALYZERS: dict[int, object] = {}  # keeps the analyzers behind those ids alive
+
+
+def _stem_of(word: str, analyzer) -> str | None:
+    """The stem of a word the probe proposed, if it analyses to exactly one (memoised)."""
+    key = (id(analyzer), word)
+    try:
+        return _STEMS[key]
+    except KeyError:
+        pass
+    if len(_STEMS) > 100_000 or len(_ANALYZERS) > 64:
+        _STEMS.clear()
+        _ANALYZERS.clear()
+    _ANALYZERS.setdefault(id(analyzer), analyzer)
     found = [t.text for t in analyzer(word, mode="query")]
-    return len(found) == 1 and found[0] in stems
+    _STEMS[key] = stem = found[0] if len(found) == 1 else None
+    return stem
 
 
 def highlight_title(title: str, stems: Collection[str], analyzer) -> str:

@@ -58,6 +58,7 @@ class UnitMatch:
     stems: set[str] = field(default_factory=set)  # searched in every field
     title_stems: set[str] = field(default_factory=set)  # searched in the title only
     parts: int = 0  # terms and phrases that contributed
+    key: tuple = ()  # identifies the unit's result in the engine's cache
 
 
 def analyze(analyzer, text: str) -> list[str]:
@@ -141,9 +142,10 @@ def match_unit(unit: Unit, engine: Engine, vocab: Vocabulary, titles: TitleSugge
     hit = engine.cached(key)
     if hit is not None:
         ids, scores, stems, title_stems = hit
-        return UnitMatch(unit, dict(zip(ids, scores, strict=True)), set(stems), set(title_stems))
+        return UnitMatch(unit, dict(zip(ids, scores, strict=True)), set(stems), set(title_stems), key=key)
     result = _match_unit(unit, engine, vocab, titles, analyzer)
-    if result.parts > 1:  # a single term is cached by the engine already
+    result.key = key
+    if result.parts > 1 or len(unit.stems) > 1:  # a single term is cached by the engine already
         ids, scores = array("i", result.scores.keys()), array("d", result.scores.values())
         value = (ids, scores, frozenset(result.stems), frozenset(result.title_stems))
         engine.remember(key, value, len(ids) + 1)

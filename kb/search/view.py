@@ -17,6 +17,7 @@ from pathlib import Path
 from kb.search import sidecar
 from kb.search.engine import Engine
 from kb.search.postings import column_values
+from kb.search.query import UnitMatch
 from kb.search.schema import unpack_card
 from kb.search.suggest import Card, TitleSuggester
 from kb.search.vocab import Vocabulary
@@ -105,12 +106,17 @@ class IndexView:
         return smallest.intersection(*[s for s in sets if s is not smallest])
 
     def facets(
-        self, base: Collection[int], kind_docs: set[int] | None, tag_docs: set[int] | None
+        self,
+        base: Collection[int],
+        kind_docs: set[int] | None,
+        tag_docs: set[int] | None,
+        selections: dict[int, int] | None = None,
     ) -> dict[str, dict[str, int]]:
-        """Kind counts over ``base`` within the tag filter, tag counts within the kind filter."""
+        """Kind counts over ``base`` within the tag filter, tag counts within the kind filter.
+        ``selections``: bitmasks (see :meth:`unit_mask`) of document sets by ``id()``, if known."""
         kind_scope = base if tag_docs is None else tag_docs.intersection(base)
         tag_scope = base if kind_docs is None else kind_docs.intersection(base)
-        selections: dict[int, int] = {}  # id(scope) -> its bitmask, when one is worth building
+        selections = {} if selections is None else selections
         return {
             "kind": self.facet_counts(kind_scope, "kind", selections),
             "tags": self.facet_counts(tag_scope, "tags", selections),
@@ -144,6 +150,16 @@ class IndexView:
             masks = self._masks(facet)
             counts = Counter({value: n for value, m in masks.items() if (n := (selection & m).bit_count())})
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def unit_mask(self, match: UnitMatch) -> int:
+        """The bitmask of the documents a query unit matches (cached with the unit's scores)."""
+        key = ("mask", match.key)
+        mask = self.engine.cached(key) if match.key else None
+        if mask is None:
+            mask = _bitmask(map(match.scores.__contains__, range(len(self.cards))))
+            if match.key:
+                self.engine.remember(key, mask, len(self.cards) // 64 + 1)
+        return mask
 
     def _masks(self, facet: str) -> dict[str, int]:
         """Per facet value, an integer with bit ``d`` set for each of its documents."""

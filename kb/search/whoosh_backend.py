@@ -18,8 +18,9 @@ import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
+from functools import reduce
 from itertools import compress
-from operator import neg
+from operator import and_, neg, or_
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -44,7 +45,7 @@ from kb.search.query import UnitMatch, analyze, did_you_mean, match_unit, parse
 from kb.search.schema import SNIPPET_FIELDS, build_schema, texts, to_fields
 from kb.search.synonyms import SynonymFile
 from kb.search.text import stem_analyzer
-from kb.search.view import VOCAB_FILE, IndexView
+from kb.search.view import FACET_MASK_MIN, VOCAB_FILE, IndexView
 from kb.search.vocab import Vocabulary, document_words
 from kb.search.writing import rebuild_writer, update_writer
 
@@ -205,7 +206,11 @@ class WhooshBackend(SearchBackend):
             base: Collection[int] = scores.keys() if scope is None else scope.intersection(scores)
             kind_docs = view.docs_with(kind=kind)
             tag_docs = view.docs_with(tag=tag)
-            facets = view.facets(base, kind_docs, tag_docs)
+            selections = {}
+            if scope is None and live and len(base) >= FACET_MASK_MIN:  # facets will use bitmasks:
+                masks = [view.unit_mask(m) for m in live]  # the units' masks, cached, combined
+                selections[id(base)] = reduce(and_ if matched is None else or_, masks)
+            facets = view.facets(base, kind_docs, tag_docs, selections)
             final = base
             for docs in (kind_docs, tag_docs):
                 if docs is not None:
