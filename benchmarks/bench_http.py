@@ -76,6 +76,33 @@ def _timed_http(port: int, paths: Sequence[str]) -> list[float]:
     return samples
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (gunicorn's workers), from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return sorted(found)
+
+
+def _memory(pid: int) -> tuple[int, tuple[float, float]]:
+    """(pid, (RSS, private memory)) in MB: RSS counts the index files' mapped pages, which the
+    workers share through the page cache; private memory is what each worker adds."""
+    sizes = {}
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            name, _, rest = line.partition(":")
+            if name in ("Rss", "Private_Clean", "Private_Dirty"):
+                sizes[name] = int(rest.split()[0]) / 1024
+    except OSError:
+        return pid, (float("nan"), float("nan"))
+    return pid, (sizes.get("Rss", 0.0), sizes.get("Private_Clean", 0.0) + sizes.get("Private_Dirty", 0.0))
+
+
 def _search_paths(qs: Sequence[str]) -> list[str]:
     return [f"/api/v1/search?{urlencode({'q': q[:500]})}" for q in qs if q.strip()]
 
@@ -155,6 +182,7 @@ def main(argv: list[str] | None = None) -> None:
             baseline = percentiles(_timed_http(port, ["/healthz"] * 300))
             search = percentiles(_timed_http(port, _search_paths(qs)))
             suggest = percentiles(_timed_http(port, _suggest_paths(ps)))
+            memory = [_memory(pid) for pid in _children(server.pid)]
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
@@ -165,6 +193,8 @@ def main(argv: list[str] | None = None) -> None:
             f"HTTP round trip of /healthz (the floor under every number): p50 {baseline['p50']:.2f} ms, "
             f"p95 {baseline['p95']:.2f} ms"
         )
+        for pid, (rss, private) in memory:
+            print(f"gunicorn worker {pid} after the run: RSS {rss:.0f} MB, of which private {private:.0f} MB")
         docs = [to_search_document(entry) for entry in entries]
         fts = bench_fts5(docs, qs, ps, warm_qs, warm_ps, workdir)
     fts["reindex s"] = fts.pop("rebuild s")

@@ -3,7 +3,9 @@
 Scores are BM25 (k1=1.2, b=0.75) per field, summed over the fields with the query-time boosts of
 :data:`kb.search.schema.FIELD_BOOSTS`. A stem's scores in a field are computed once per index state
 and cached as two arrays (bounded by the number of postings held), so a popular word costs a few
-dict merges done in C per query instead of a walk through Whoosh's matcher tree.
+dict merges done in C per query instead of a walk through Whoosh's matcher tree. Postings of the
+rebuilt segment come from its sidecar (:mod:`kb.search.sidecar`), the others from Whoosh's blocks;
+phrases are checked on the positions of the documents that hold all their words.
 """
 
 from __future__ import annotations

@@ -58,10 +58,12 @@ class WhooshBackend(SearchBackend):
 
     ``synonyms_path``: the editable synonyms file (None: no synonyms); ``lock_timeout``: seconds an
     index()/remove()/rebuild() waits for the write lock before IndexBusyError; ``rebuild_procs``:
-    writer processes for rebuild() (1 keeps every posting in memory, ~40 KB per document, and is
-    the fastest here; more uses Whoosh's multi-process writer with ``rebuild_limitmb`` each).
+    writer processes for rebuild() (1 is :class:`kb.search.writing.RebuildWriter`, which keeps the
+    postings in memory, ~12 bytes each plus positions, and writes the raw-postings sidecar; more
+    uses Whoosh's multi-process writer with ``rebuild_limitmb`` each, much slower here).
     A search or suggest on a missing/unreadable index raises SearchError (health() says why).
-    Thread-safe (one lock per instance); each process keeps its own caches per index state.
+    Thread-safe (one lock per instance); each process keeps its own caches per index state, and
+    the rebuilt segment's sidecar (:mod:`kb.search.sidecar`) across states.
     """
 
     name = "whoosh"
