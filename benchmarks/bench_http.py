@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import signal
 import socket
@@ -29,7 +28,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from benchmarks.bench_search_backend import bench_fts5, percentiles
-from benchmarks.corpus import generate, prefixes, queries, to_search_document
+from benchmarks.corpus import generate, prefixes, queries, to_search_document, write_import_file
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"search p95": 30.0, "suggest p95": 10.0, "reindex s": 30.0}
@@ -135,18 +134,7 @@ def main(argv: list[str] | None = None) -> None:
             "PYTHONPATH": str(ROOT),
         }
         env.pop("KB_DATABASE_URL", None)
-        corpus = workdir / "corpus.ndjson"
-        with corpus.open("w", encoding="utf-8") as out:
-            for entry in entries:
-                content = {k: v for k, v in entry.items() if k != "id"}
-                item = {
-                    "type": "entry",
-                    "id": entry.get("id"),
-                    "status": "published",
-                    "draft": content,
-                    "live": content,
-                }
-                out.write(json.dumps(item) + "\n")
+        corpus = write_import_file(entries, workdir / "corpus.ndjson")
         _flask(env, "init")
         print(f"import of {len(entries)} entries: {_flask(env, 'import', str(corpus)):.1f} s")
         results["reindex s"] = _flask(env, "reindex")

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import random
 import tempfile
@@ -37,7 +36,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 
 from benchmarks.bench_search_backend import percentiles, timed
-from benchmarks.corpus import generate, prefixes, queries, to_search_document
+from benchmarks.corpus import generate, prefixes, queries, to_search_document, write_import_file
 from kb.search import SearchBackend, SearchDocument
 from kb.search.postgres_backend import PostgresBackend
 from kb.search.whoosh_backend import WhooshBackend
@@ -163,18 +162,7 @@ def _load(bases: list[str], paths: list[str], clients: int, seconds: float) -> d
 def throughput(n: int, url: str, workdir: Path, clients: int, seconds: float) -> dict[str, dict[str, float]]:
     """Requests per second of the read mix against 1 and 2 instances of 1 and 2 workers each."""
     entries = list(generate(n, seed=99))
-    corpus = workdir / "throughput.ndjson"
-    with corpus.open("w", encoding="utf-8") as out:
-        for entry in entries:
-            content = {k: v for k, v in entry.items() if k != "id"}
-            item = {
-                "type": "entry",
-                "id": entry["id"],
-                "status": "published",
-                "draft": content,
-                "live": content,
-            }
-            out.write(json.dumps(item) + "\n")
+    corpus = write_import_file(entries, workdir / "throughput.ndjson")
     results: dict[str, dict[str, float]] = {}
     with scratch_database(url) as database:
         extra = {"KB_SEARCH_BACKEND": "postgres", "KB_RATELIMIT_ENABLED": "false", "KB_LOG_LEVEL": "WARNING"}

@@ -7,11 +7,13 @@ body, tags, locale, details valid per kind), so the same corpus can be loaded in
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import accumulate
+from pathlib import Path
 
 from benchmarks import vocabulary as v
 from kb.search.base import SearchDocument
@@ -215,6 +217,22 @@ def generate(n: int, seed: int = 42) -> Iterator[dict]:
         if kind != "complication":
             recent.append(slug)
         del i
+
+
+def write_import_file(entries: Iterable[dict], path: Path) -> Path:
+    """Write ``entries`` as an NDJSON file for ``flask --app kb import``: published, ids kept."""
+    with path.open("w", encoding="utf-8") as out:
+        for entry in entries:
+            content = {k: v for k, v in entry.items() if k != "id"}
+            item = {
+                "type": "entry",
+                "id": entry.get("id"),
+                "status": "published",
+                "draft": content,
+                "live": content,
+            }
+            out.write(json.dumps(item) + "\n")
+    return path
 
 
 def to_search_document(entry: dict) -> SearchDocument:
