@@ -17,18 +17,17 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from benchmarks.bench_search_backend import bench_fts5, percentiles
 from benchmarks.corpus import generate, prefixes, queries, to_search_document, write_import_file
+from tests.server import gunicorn_server
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"search p95": 30.0, "suggest p95": 10.0, "reindex s": 30.0}
@@ -45,12 +44,6 @@ def _flask(env: dict[str, str], *args: str) -> float:
         stdout=subprocess.DEVNULL,
     )
     return time.perf_counter() - started
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _get(port: int, path: str) -> int:
@@ -124,12 +117,9 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="kb-bench-http-") as tmp:
         workdir = Path(tmp)
-        port = _free_port()
         env = {
             **os.environ,
             "KB_INSTANCE_PATH": str(workdir),
-            "KB_PORT": str(port),
-            "KB_WORKERS": str(args.workers),
             "KB_RATELIMIT_ENABLED": "false",
             "PYTHONPATH": str(ROOT),
         }
@@ -139,41 +129,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"import of {len(entries)} entries: {_flask(env, 'import', str(corpus)):.1f} s")
         results["reindex s"] = _flask(env, "reindex")
         print(f"reindex (whole command, process start included): {results['reindex s']:.1f} s")
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--no-control-socket",
-                "--config",
-                "gunicorn.conf.py",
-                "wsgi:app",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if _get(port, "/readyz") == 200:
-                        break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not become ready")
-                time.sleep(0.2)
+        with gunicorn_server(env, workers=args.workers) as server:
+            port = urlsplit(server.base).port
             for _ in range(args.workers):  # warm every worker
                 _timed_http(port, _search_paths(warm_qs) + _suggest_paths(warm_ps))
             baseline = percentiles(_timed_http(port, ["/healthz"] * 300))
             search = percentiles(_timed_http(port, _search_paths(qs)))
             suggest = percentiles(_timed_http(port, _suggest_paths(ps)))
             memory = [_memory(pid) for pid in _children(server.pid)]
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
         results |= {f"search {k}": v for k, v in search.items()} | {
             f"suggest {k}": v for k, v in suggest.items()
         }

@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +52,16 @@ def flask(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Com
     )
 
 
+@dataclass(frozen=True)
+class Server:
+    base: str  # http://127.0.0.1:<port>
+    pid: int  # gunicorn's master process
+
+
 @contextmanager
-def gunicorn(env: dict[str, str], workers: int = 4) -> Iterator[str]:
-    """Serve the app with ``workers`` processes; yield its base URL."""
+def gunicorn_server(env: dict[str, str], workers: int = 4) -> Iterator[Server]:
+    """Serve the app with ``workers`` processes on a free port until the block ends; its output goes to
+    ``gunicorn-<port>.log`` in KB_INSTANCE_PATH."""
     port = free_port()
     env = {**env, "KB_PORT": str(port), "KB_WORKERS": str(workers)}
     log = Path(env["KB_INSTANCE_PATH"]) / f"gunicorn-{port}.log"
@@ -84,11 +92,9 @@ def gunicorn(env: dict[str, str], workers: int = 4) -> Iterator[str]:
             except OSError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"gunicorn did not start: {process.stderr.read() if process.stderr else ''}"
-                )
+                raise RuntimeError(f"gunicorn did not start:\n{log.read_text()[-4000:]}")
             time.sleep(0.2)
-        yield base
+        yield Server(base, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -96,6 +102,13 @@ def gunicorn(env: dict[str, str], workers: int = 4) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], workers: int = 4) -> Iterator[str]:
+    """Serve the app with ``workers`` processes; yield its base URL."""
+    with gunicorn_server(env, workers) as server:
+        yield server.base
 
 
 def call(
