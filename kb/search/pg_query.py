@@ -11,8 +11,6 @@ lexemes PostgreSQL returned, each one quoted, and are sent as bound parameters.
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -316,36 +314,10 @@ def lexize(conn, texts: list[str]) -> dict[str, Positions]:
     return out
 
 
-class PgSynonyms:
-    """The synonyms file as a :class:`SynonymMap` keyed by ``kb_search`` lexemes, re-read when the file
-    changes (one ``stat`` per search; one round trip to analyse the entries after a change)."""
-
-    def __init__(self, path: str | os.PathLike | None):
-        self.path = os.fspath(path) if path else None
-        self._stamp: tuple[int, int] | None = None
-        self._map = SynonymMap()
-        self._lock = threading.Lock()
-
-    def current(self, conn) -> SynonymMap:
-        if not self.path:
-            return self._map
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            self._stamp, self._map = None, SynonymMap()
-            return self._map
-        stamp = (st.st_mtime_ns, st.st_size)
-        if stamp == self._stamp:
-            return self._map
-        with self._lock:
-            if stamp != self._stamp:
-                try:
-                    with open(self.path, encoding="utf-8") as fh:
-                        text = fh.read().replace("\x00", " ")
-                except (OSError, UnicodeDecodeError):
-                    text = ""
-                entries = [raw for line in text.splitlines() for raw in line.split("#", 1)[0].split(",")]
-                found = lexize(conn, entries)
-                self._map = SynonymMap.parse(text, lambda raw: [lexeme for lexeme, _ in found.get(raw, ())])
-                self._stamp = stamp
-        return self._map
+def parse_synonyms(conn, text: str) -> SynonymMap:
+    """The synonyms file's text as a :class:`SynonymMap` keyed by ``kb_search`` lexemes (one round trip
+    analyses every entry)."""
+    text = text.replace("\x00", " ")  # PostgreSQL text cannot hold NUL
+    entries = [raw for line in text.splitlines() for raw in line.split("#", 1)[0].split(",")]
+    found = lexize(conn, entries)
+    return SynonymMap.parse(text, lambda raw: [lexeme for lexeme, _ in found.get(raw, ())])

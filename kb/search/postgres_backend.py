@@ -38,7 +38,7 @@ from kb.search.base import (
     Suggestion,
     check_paging,
 )
-from kb.search.pg_query import PgSynonyms, analyze_query, like_prefix
+from kb.search.pg_query import analyze_query, like_prefix, parse_synonyms
 from kb.search.pg_schema import DOCUMENTS, SCHEMA_LOCK_KEY, STATE, TITLE_KEYS, WORDS, ddl, truncate_sql
 from kb.search.pg_search import (
     RESCORE_WINDOW,
@@ -52,6 +52,7 @@ from kb.search.pg_search import (
 from kb.search.pg_write import delete, reload, upsert, valid_ids
 from kb.search.query import did_you_mean
 from kb.search.suggest import normalise
+from kb.search.synonyms import SynonymFile
 
 log = logging.getLogger(__name__)
 MAX_SUGGEST_LIMIT = 50
@@ -127,7 +128,7 @@ class PostgresBackend(SearchBackend):
         self._connection = connection
         self.transactional = connection is not None
         self.lock_timeout = float(lock_timeout)
-        self._synonyms = PgSynonyms(synonyms_path)
+        self._synonyms = SynonymFile(synonyms_path)
 
     @classmethod
     def from_config(
@@ -265,7 +266,8 @@ class PostgresBackend(SearchBackend):
             raise SearchQueryError(f"kind must be one of: {', '.join(KINDS)}")
         filters = Filters(kind=kind, tag=tag, locale=locale)
         with self._read() as conn:
-            analysis = analyze_query(conn, q, self._synonyms.current(conn))
+            synonyms = self._synonyms.current(lambda text: parse_synonyms(conn, text))
+            analysis = analyze_query(conn, q, synonyms)
             if not analysis.index_exists:
                 raise SearchError(NO_INDEX)
             suggestion = did_you_mean(analysis.parsed, analysis.vocab)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ Entries are compared by their analyzed (folded, stemmed) words, so "bruises" fin
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -60,14 +61,15 @@ class SynonymMap:
 class SynonymFile:
     """A :class:`SynonymMap` kept in step with a file; a missing path means no synonyms."""
 
-    def __init__(self, path: str | os.PathLike | None, analyze: Callable[[str], list[str]]):
+    def __init__(self, path: str | os.PathLike | None):
         self.path = os.fspath(path) if path else None
-        self._analyze = analyze
         self._stamp: tuple[int, int] | None = None
         self._map = SynonymMap()
+        self._lock = threading.Lock()
 
-    def current(self) -> SynonymMap:
-        """The map for the file as it is now (one ``stat`` per call; re-parsed only when it changed)."""
+    def current(self, parse: Callable[[str], SynonymMap]) -> SynonymMap:
+        """The map for the file as it is now (one ``stat`` per call); ``parse`` builds it from the
+        file's text, only when the file changed."""
         if not self.path:
             return self._map
         try:
@@ -76,12 +78,15 @@ class SynonymFile:
             self._stamp, self._map = None, SynonymMap()
             return self._map
         stamp = (st.st_mtime_ns, st.st_size)
-        if stamp != self._stamp:
-            try:
-                with open(self.path, encoding="utf-8") as fh:
-                    text = fh.read()
-            except (OSError, UnicodeDecodeError):
-                text = ""
-            self._map = SynonymMap.parse(text, self._analyze)
-            self._stamp = stamp
+        if stamp == self._stamp:
+            return self._map
+        with self._lock:
+            if stamp != self._stamp:
+                try:
+                    with open(self.path, encoding="utf-8") as fh:
+                        text = fh.read()
+                except (OSError, UnicodeDecodeError):
+                    text = ""
+                self._map = parse(text)
+                self._stamp = stamp
         return self._map

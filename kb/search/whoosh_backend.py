@@ -43,7 +43,7 @@ from kb.search.engine import combine_all, combine_any
 from kb.search.highlight import best_fragment, highlight_title
 from kb.search.query import UnitMatch, analyze, did_you_mean, match_unit, parse
 from kb.search.schema import SNIPPET_FIELDS, build_schema, texts, to_fields
-from kb.search.synonyms import SynonymFile
+from kb.search.synonyms import SynonymFile, SynonymMap
 from kb.search.text import stem_analyzer
 from kb.search.view import FACET_MASK_MIN, VOCAB_FILE, IndexView
 from kb.search.vocab import Vocabulary, document_words
@@ -82,7 +82,7 @@ class WhooshBackend(SearchBackend):
         self.rebuild_procs = max(1, int(rebuild_procs))
         self.rebuild_limitmb = int(rebuild_limitmb)
         self._analyzer = stem_analyzer()
-        self._synonyms = SynonymFile(synonyms_path, lambda text: analyze(self._analyzer, text))
+        self._synonyms = SynonymFile(synonyms_path)
         self._lock = threading.RLock()
         self._view: IndexView | None = None
         self._detail: str | None = None
@@ -95,6 +95,9 @@ class WhooshBackend(SearchBackend):
             synonyms_path=config.get("KB_SYNONYMS_PATH"),
             lock_timeout=config.get("KB_SEARCH_LOCK_TIMEOUT", 5.0),
         )
+
+    def _parse_synonyms(self, text: str) -> SynonymMap:
+        return SynonymMap.parse(text, lambda raw: analyze(self._analyzer, raw))
 
     # reading ---------------------------------------------------------------------
 
@@ -198,7 +201,7 @@ class WhooshBackend(SearchBackend):
             raise SearchQueryError(f"kind must be one of: {', '.join(KINDS)}")
         with self._lock:
             view = self._require()
-            parsed = parse(q, self._analyzer, self._synonyms.current())
+            parsed = parse(q, self._analyzer, self._synonyms.current(self._parse_synonyms))
             matches = [
                 match_unit(u, view.engine, view.vocab, view.suggester, self._analyzer) for u in parsed.units
             ]
