@@ -13,6 +13,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import accumulate, repeat
 from operator import add
+from typing import Any
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.matching.wrappers import FilterMatcher
@@ -43,13 +44,10 @@ def read_postings(
                 deleted = leaf.deleted_docs_set if leaf.has_deletions() else None  # a cached property
                 _extend(ids, weights, *found, offset, deleted)
             continue
-        try:
-            matcher = leaf.postings(field, text)
-        except TermNotFound:
+        opened = _open_postings(leaf, field, text)
+        if opened is None:
             continue
-        deleted = None
-        if isinstance(matcher, FilterMatcher):
-            deleted, matcher = matcher._ids, matcher.child
+        matcher, deleted = opened
         if _has_blocks(matcher):
             _read_blocks(matcher, offset, deleted, ids, weights)
         else:
@@ -60,6 +58,18 @@ def read_postings(
                     weights.append(matcher.weight())
                 matcher.next()
     return ids, weights
+
+
+def _open_postings(leaf, field: str, text: str) -> tuple[Any, Any] | None:
+    """(matcher, deleted docnums or None) of a term in one segment, None when the segment lacks it;
+    Whoosh wraps a segment with deletions in a FilterMatcher, unwrapped here."""
+    try:
+        matcher = leaf.postings(field, text)
+    except TermNotFound:
+        return None
+    if isinstance(matcher, FilterMatcher):
+        return matcher.child, matcher._ids
+    return matcher, None
 
 
 def _extend(ids: array, weights: array, more_ids: array, more_weights: array, offset: int, deleted) -> None:
@@ -121,13 +131,10 @@ def read_positions(reader, field: str, text: str) -> tuple[array, list[bytes]]:
     ids = array("i")
     values: list[bytes] = []
     for leaf, offset in _leaves(reader):
-        try:
-            matcher = leaf.postings(field, text)
-        except TermNotFound:
+        opened = _open_postings(leaf, field, text)
+        if opened is None:
             continue
-        deleted = None
-        if isinstance(matcher, FilterMatcher):
-            deleted, matcher = matcher._ids, matcher.child
+        matcher, deleted = opened
         blocks = _has_blocks(matcher) and hasattr(matcher, "_read_values")
         while matcher.is_active():
             if blocks:
