@@ -15,15 +15,22 @@ from kb import create_app
 from kb.extensions import db
 from kb.services import indexing
 from kb.services.seeding import load_seed
+from tests.server import TEST_SEARCH_BACKEND
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("KB_TEST_DATABASE_URL")
-# "postgres" runs the suite with search in PostgreSQL (needs KB_TEST_DATABASE_URL); default whoosh
-TEST_SEARCH_BACKEND = os.environ.get("KB_TEST_SEARCH_BACKEND", "whoosh")
 if TEST_SEARCH_BACKEND == "postgres" and not TEST_DATABASE_URL:
     raise pytest.UsageError(
         "KB_TEST_SEARCH_BACKEND=postgres needs KB_TEST_DATABASE_URL (a PostgreSQL database)"
     )
+# An entry the seed lacks, with a word no other content holds ("zqmiliaq").
+NEW_ENTRY = {
+    "slug": "milia-extraction",
+    "kind": "technique",
+    "title": "Milia Extraction",
+    "summary": "Tiny white zqmiliaq bumps are removed with a sterile lancet.",
+    "details": {"phase": "after", "steps": ["Clean the skin", "Open and lift the bump"]},
+}
 _made: list[Flask] = []  # apps built during the current test, disposed after it
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# "postgres" runs the suite with search in PostgreSQL (needs KB_TEST_DATABASE_URL); default whoosh
+TEST_SEARCH_BACKEND = os.environ.get("KB_TEST_SEARCH_BACKEND", "whoosh")
 
 
 def free_port() -> int:
@@ -32,7 +34,7 @@ def environment(instance: Path, database_url: str, **extra: str) -> dict[str, st
         **os.environ,
         "KB_INSTANCE_PATH": str(instance),
         "KB_DATABASE_URL": database_url,
-        "KB_SEARCH_BACKEND": os.environ.get("KB_TEST_SEARCH_BACKEND", "whoosh"),
+        "KB_SEARCH_BACKEND": TEST_SEARCH_BACKEND,
         **extra,
     }
     env["PYTHONPATH"] = str(ROOT)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import NEW_ENTRY as ENTRY
 from tests.conftest import TEST_DATABASE_URL, make_app
 from tests.server import call, environment, flask, gunicorn
 
@@ -14,13 +15,6 @@ pytestmark = pytest.mark.skipif(
     not TEST_DATABASE_URL, reason="KB_TEST_DATABASE_URL is not set: instances share a PostgreSQL database"
 )
 WORKERS = 2
-ENTRY = {
-    "slug": "milia-extraction",
-    "kind": "technique",
-    "title": "Milia Extraction",
-    "summary": "Tiny white zqmiliaq bumps are removed with a sterile lancet.",
-    "details": {"phase": "after", "steps": ["Clean the skin", "Open and lift the bump"]},
-}
 
 
 def _every_worker(base: str, path: str) -> list[tuple[int, object]]:

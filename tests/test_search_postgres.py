@@ -18,19 +18,12 @@ from kb import create_app
 from kb.extensions import db
 from kb.search.pg_schema import truncate_sql
 from kb.services.seeding import load_seed
+from tests.conftest import NEW_ENTRY as ENTRY
 from tests.conftest import ROOT, TEST_DATABASE_URL, make_app
 
 needs_postgres = pytest.mark.skipif(
     not TEST_DATABASE_URL, reason="KB_TEST_DATABASE_URL is not set: no PostgreSQL to keep the index in"
 )
-
-ENTRY = {
-    "slug": "milia",
-    "kind": "technique",
-    "title": "Milia Extraction",
-    "summary": "Tiny white zqmiliaq bumps are removed with a sterile lancet.",
-    "details": {"phase": "after", "steps": ["Clean the skin", "Open and lift the bump"]},
-}
 
 
 @pytest.fixture
@@ -52,7 +45,8 @@ def _publish(client: FlaskClient, auth: dict[str, str]) -> None:
     created = client.post("/api/v1/admin/entries", json=ENTRY, headers=auth)
     assert created.status_code == 201, created.get_json()
     published = client.post(
-        "/api/v1/admin/entries/milia/publish", headers={**auth, "If-Match": created.headers["ETag"]}
+        f"/api/v1/admin/entries/{ENTRY['slug']}/publish",
+        headers={**auth, "If-Match": created.headers["ETag"]},
     )
     assert published.status_code == 200, published.get_json()
 
@@ -85,7 +79,7 @@ def test_search_rows_commit_with_the_content(pg_app: Flask, publisher: dict[str,
     client = pg_app.test_client()
     assert _slugs(client, "zqmiliaq") == []
     _publish(client, publisher)
-    assert _slugs(client, "zqmiliaq") == ["milia"]
+    assert _slugs(client, "zqmiliaq") == ["milia-extraction"]
     assert _count(pg_app, "search_outbox") == 0  # nothing left to apply after the commit
     search = client.get("/readyz").get_json()["checks"]["search"]
     assert (search["backend"], search["documents"], search["published"], search["pending"]) == (
@@ -94,7 +88,7 @@ def test_search_rows_commit_with_the_content(pg_app: Flask, publisher: dict[str,
         11,
         0,
     )
-    unpublished = client.post("/api/v1/admin/entries/milia/unpublish", headers=publisher)
+    unpublished = client.post("/api/v1/admin/entries/milia-extraction/unpublish", headers=publisher)
     assert unpublished.status_code == 200
     assert _slugs(client, "zqmiliaq") == []
 
@@ -111,7 +105,7 @@ def test_a_rolled_back_write_leaves_no_search_row(pg_app: Flask) -> None:
     assert _count(pg_app, "search_documents") == 10
     response = client.post("/api/v1/admin/import", json={"items": [item]}, headers=admin)
     assert response.status_code == 200, response.get_json()
-    assert _slugs(client, "zqmiliaq") == ["milia"]
+    assert _slugs(client, "zqmiliaq") == ["milia-extraction"]
 
 
 @needs_postgres
@@ -120,13 +114,13 @@ def test_busy_index_falls_back_to_the_outbox(
 ) -> None:
     client = pg_app.test_client()
     _publish(client, publisher)  # waits KB_SEARCH_LOCK_TIMEOUT for the lock, then writes an outbox row
-    assert client.get("/api/v1/entries/milia").status_code == 200  # the content committed
+    assert client.get("/api/v1/entries/milia-extraction").status_code == 200  # the content committed
     assert _count(pg_app, "search_outbox") == 1
     index_lock.rollback()  # the "rebuild" ends
     result = pg_app.test_cli_runner().invoke(args=["reindex", "--pending"])
     assert result.exit_code == 0, result.output
     assert "Applied 1 pending change(s); 0 still pending." in result.output
-    assert _slugs(client, "zqmiliaq") == ["milia"]
+    assert _slugs(client, "zqmiliaq") == ["milia-extraction"]
 
 
 @needs_postgres
@@ -140,7 +134,7 @@ def test_reindex_rebuilds_from_the_database(pg_app: Flask, publisher: dict[str, 
     result = pg_app.test_cli_runner().invoke(args=["reindex"])
     assert result.exit_code == 0, result.output
     assert "Index rebuilt: 11 document(s)." in result.output
-    assert _slugs(client, "zqmiliaq") == ["milia"]
+    assert _slugs(client, "zqmiliaq") == ["milia-extraction"]
     assert _slugs(client, "bruises")[0] == "bruising"
 
 
