@@ -16,12 +16,13 @@ import shutil
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import reduce
 from itertools import compress
 from operator import and_, neg, or_
 from pathlib import Path
+from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
@@ -88,8 +89,11 @@ class WhooshBackend(SearchBackend):
         self._detail: str | None = None
 
     @classmethod
-    def from_config(cls, config, *, engine=None, connection=None) -> WhooshBackend:
-        """From ``KB_SEARCH_INDEX_PATH``, ``KB_SYNONYMS_PATH`` and ``KB_SEARCH_LOCK_TIMEOUT``."""
+    def from_config(
+        cls, config: Mapping[str, Any], *, engine: Any = None, connection: Callable[[], Any] | None = None
+    ) -> WhooshBackend:
+        """From ``KB_SEARCH_INDEX_PATH``, ``KB_SYNONYMS_PATH`` and ``KB_SEARCH_LOCK_TIMEOUT`` (the index is
+        a folder: ``engine`` and ``connection`` are not used)."""
         return cls(
             config["KB_SEARCH_INDEX_PATH"],
             synonyms_path=config.get("KB_SYNONYMS_PATH"),
