@@ -21,6 +21,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## run: create the venv, install, migrate, seed the database on first start, serve with gunicorn
+##      (gevent workers, and the background job worker beside them, stopped with the server)
 run: install
 	$(BIN)/flask --app kb db upgrade
 	$(BIN)/flask --app kb init
@@ -29,10 +30,12 @@ run: install
 ## test: install the dev requirements, lint, run the whole suite
 test: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/pytest -q
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
 
 format: install-dev
 	$(BIN)/ruff check --fix .

@@ -38,8 +38,8 @@ import sqlalchemy as sa
 from benchmarks.bench_search_backend import percentiles, timed
 from benchmarks.corpus import generate, prefixes, queries, to_search_document, write_import_file
 from kb.search import SearchBackend, SearchDocument
-from kb.search.postgres_backend import PostgresBackend
-from kb.search.whoosh_backend import WhooshBackend
+from kb.search.postgres.backend import PostgresBackend
+from kb.search.whoosh.backend import WhooshBackend
 from tests.server import call, environment, flask, gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent

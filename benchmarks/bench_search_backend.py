@@ -24,7 +24,7 @@ from pathlib import Path
 
 from benchmarks.corpus import generate, prefixes, queries, to_search_document
 from kb.search import SearchDocument, SearchQueryError
-from kb.search.whoosh_backend import WhooshBackend
+from kb.search.whoosh.backend import WhooshBackend
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"search p95": 30.0, "suggest p95": 10.0, "rebuild s": 30.0}
@@ -65,15 +65,11 @@ def bench_whoosh(
     warm_qs: list[str],
     warm_ps: list[str],
     workdir: Path,
-    procs: int,
-    limitmb: int,
 ) -> dict[str, float]:
     synonyms = ROOT / "seed" / "synonyms.txt"
     builder = WhooshBackend(
         workdir / "whoosh",
         synonyms_path=str(synonyms),
-        rebuild_procs=procs,
-        rebuild_limitmb=limitmb,
         lock_timeout=60,
     )
     t0, c0 = time.perf_counter(), time.process_time()
@@ -89,7 +85,7 @@ def bench_whoosh(
     timed(backend.suggest, warm_ps)
     result = measure(backend.search, backend.suggest, qs, ps)
     print(
-        f"whoosh: indexed {count} docs in {rebuild_s:.1f}s ({rebuild_cpu:.1f}s CPU, procs={procs}); "
+        f"whoosh: indexed {count} docs in {rebuild_s:.1f}s ({rebuild_cpu:.1f}s CPU); "
         f"first query after open {open_ms:.0f} ms (loads per-state caches)"
     )
     return {"rebuild s": rebuild_s, "rebuild cpu s": rebuild_cpu, **result}
@@ -220,8 +216,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=20000, help="documents")
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--prefixes", type=int, default=1000)
-    parser.add_argument("--procs", type=int, default=1, help="Whoosh rebuild writer processes")
-    parser.add_argument("--limitmb", type=int, default=256, help="Whoosh writer memory per process")
     parser.add_argument("--no-fts", action="store_true", help="skip the SQLite FTS5 comparison")
     args = parser.parse_args(argv)
 
@@ -233,7 +227,7 @@ def main(argv: list[str] | None = None) -> None:
     warm_qs, warm_ps = queries(200, seed=1001), prefixes(200, seed=1002)
     with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
         workdir = Path(tmp)
-        whoosh = bench_whoosh(docs, qs, ps, warm_qs, warm_ps, workdir, args.procs, args.limitmb)
+        whoosh = bench_whoosh(docs, qs, ps, warm_qs, warm_ps, workdir)
         fts = None if args.no_fts else bench_fts5(docs, qs, ps, warm_qs, warm_ps, workdir)
     print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     report(whoosh, fts)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from benchmarks import vocabulary as v
 from kb.search.base import SearchDocument
-from kb.search.text import flatten_details
+from kb.search.common.text import flatten_details
 
 
 def _split(text: str) -> list[str]:

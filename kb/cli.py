@@ -18,7 +18,7 @@ from kb.errors import KbError
 from kb.extensions import db
 from kb.models import ROLES, Entry
 from kb.models.types import utcnow
-from kb.services import audit, bulk, indexing, tokens
+from kb.services import bulk, indexing, tokens
 from kb.services.seeding import load_seed
 
 
@@ -29,6 +29,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(token_group)
     app.cli.add_command(import_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(cleanup_command)
 
 
 @click.command("init")
@@ -98,28 +100,36 @@ def token_create(name: str, role: str, expires_in_days: int | None) -> None:
     """Create a token and print its secret (on the last line), once."""
     expires = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     try:
-        _, secret = tokens.create(name, role, expires)
+        _, secret = tokens.create(name, role, expires, actor="cli")
     except KbError as exc:
         raise click.ClickException(exc.detail) from exc
-    audit.record("token.create", actor="cli", object_type="token", object_key=name, role=role)
-    db.session.commit()
     click.echo(f"Created {role} token {name!r} (shown once, store it now):")
     click.echo(secret)
 
 
 @click.command("import")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 @click.option("--dry-run", is_flag=True, help="Validate and report without writing.")
 @with_appcontext
 def import_command(file: Any, dry_run: bool) -> None:
-    """Import entries and articles from a JSON or NDJSON file (- for stdin), all or nothing."""
-    ndjson = True if file.name.endswith((".ndjson", ".jsonl")) else None
+    """Import entries and articles from a JSON or NDJSON file (- for stdin), all or nothing.
+
+    The file is read as a stream, once, and written in chunks: memory holds a chunk of items,
+    whatever the file's size.
+    """
+    ndjson = True if str(getattr(file, "name", "-")).endswith((".ndjson", ".jsonl")) else None
+
+    def items() -> Any:
+        return bulk.stream(iter(lambda: file.read(1 << 16), b""), ndjson=ndjson)
+
     try:
-        raw = bulk.parse(file.read(), ndjson=ndjson)
-        with click.progressbar(length=len(raw), label="Importing") as bar:
-            report = bulk.import_items(
-                raw, dry_run=dry_run, author="cli", progress=lambda done: bar.update(done - bar.pos)
-            )
+        report = bulk.import_stream(
+            items,
+            dry_run=dry_run,
+            author="cli",
+            validated=lambda n: _note(f"read {n} item(s)", n),
+            progress=lambda n: _note(f"wrote {n} item(s)", n),
+        )
     except KbError as exc:
         details = f"\n{json.dumps(exc.errors, indent=2)}" if exc.errors else ""
         raise click.ClickException(f"{exc.detail}{details}") from exc
@@ -127,6 +137,41 @@ def import_command(file: Any, dry_run: bool) -> None:
     click.echo(
         f"{verb} {report.items} item(s): {len(report.created)} created, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged."
+    )
+
+
+def _note(message: str, n: int) -> None:
+    if n % 5000 == 0:
+        click.echo(message, err=True)
+
+
+@click.command("worker")
+@click.option("--until-idle", is_flag=True, help="Stop once no job is due (instead of waiting for more).")
+@click.option("--poll", type=click.FloatRange(min=0.05), default=1.0, show_default=True, help="Idle wait, s.")
+@click.option("--parent", type=int, hidden=True, help="Stop when this process (the server) is gone.")
+@with_appcontext
+def worker_command(until_idle: bool, poll: float, parent: int | None) -> None:
+    """Run background jobs (imports, and more kinds later) until SIGTERM or SIGINT."""
+    from kb.jobs.worker import Worker
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    worker = Worker(app, lease=app.config["KB_JOB_LEASE"], poll=poll, parent=parent)
+    done = worker.run(until_idle=until_idle)
+    click.echo(f"Worker stopped after {done} job(s).")
+
+
+@click.command("cleanup")
+@with_appcontext
+def cleanup_command() -> None:
+    """Delete finished webhook deliveries, finished jobs and changes feed rows past their retention now
+    (the worker does it every KB_CLEANUP_INTERVAL seconds)."""
+    from kb.jobs import cleanup
+
+    counts = cleanup.prune()
+    deliveries, events, jobs = counts["deliveries"], counts["events"], counts["jobs"]
+    click.echo(
+        f"Deleted {deliveries} delivery(ies), {events} event(s), {jobs} job(s). "
+        f"Pruned {counts['changes']} change(s) from the feed."
     )
 
 

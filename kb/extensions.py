@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_compress import Compress
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
 from kb.api.base import Api
+from kb.api.openapi import KbDocumentPlugin, KbMarshmallowPlugin
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -26,4 +28,5 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = Api()
+compress = Compress()
+api = Api(spec_kwargs={"marshmallow_plugin": KbMarshmallowPlugin(), "extra_plugins": [KbDocumentPlugin()]})

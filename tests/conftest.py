@@ -10,6 +10,7 @@ import flask_migrate
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 
 from kb import create_app
 from kb.extensions import db
@@ -18,6 +19,18 @@ from kb.services.seeding import load_seed
 from tests.server import TEST_SEARCH_BACKEND
 
 ROOT = Path(__file__).resolve().parent.parent
+# `make test` gives the same result on every run: hypothesis draws the same cases each time (derandomize)
+# and replays nothing from a local example database. .ci/run adds a randomised schemathesis run on top.
+settings.register_profile(
+    "deterministic",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=list(HealthCheck),
+)
+settings.register_profile("random", database=None, deadline=None, suppress_health_check=list(HealthCheck))
+settings.load_profile(os.environ.get("KB_TEST_HYPOTHESIS_PROFILE", "deterministic"))
 TEST_DATABASE_URL = os.environ.get("KB_TEST_DATABASE_URL")
 if TEST_SEARCH_BACKEND == "postgres" and not TEST_DATABASE_URL:
     raise pytest.UsageError(
@@ -34,9 +47,10 @@ NEW_ENTRY = {
 _made: list[Flask] = []  # apps built during the current test, disposed after it
 
 
-def make_app(tmp_path: Path, **overrides: object) -> Flask:
+def make_app(tmp_path: Path, *, fresh: bool = True, **overrides: object) -> Flask:
     """A fresh app on an empty database (SQLite in ``tmp_path``, or the PostgreSQL CI gives us) and an
-    empty search index of the backend KB_TEST_SEARCH_BACKEND names; ``overrides`` go on top."""
+    empty search index of the backend KB_TEST_SEARCH_BACKEND names; ``overrides`` go on top.
+    ``fresh=False``: another app on the database and index an earlier call made (left as they are)."""
     url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'kb.sqlite3'}"
     app = create_app(
         {
@@ -49,6 +63,9 @@ def make_app(tmp_path: Path, **overrides: object) -> Flask:
             **overrides,
         }
     )
+    if not fresh:
+        _made.append(app)
+        return app
     with app.app_context():
         db.drop_all()
         db.create_all()  # faster than running the migrations; tests/test_migrations.py shows they agree
@@ -58,6 +75,17 @@ def make_app(tmp_path: Path, **overrides: object) -> Flask:
             indexing.backend().reset()  # type: ignore[attr-defined]
     _made.append(app)
     return app
+
+
+def server_database_url(tmp_path: Path) -> str:
+    """The database for a server subprocess (tests/server.py): SQLite in ``tmp_path``, or CI's PostgreSQL
+    emptied first (its search tables too, when KB_TEST_SEARCH_BACKEND=postgres)."""
+    if not TEST_DATABASE_URL:
+        return f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    with make_app(tmp_path).app_context():
+        db.session.remove()
+        db.engine.dispose()
+    return TEST_DATABASE_URL
 
 
 @pytest.fixture(autouse=True)

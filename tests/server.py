@@ -114,9 +114,16 @@ def gunicorn(env: dict[str, str], workers: int = 4) -> Iterator[str]:
 
 
 def call(
-    base: str, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    base: str,
+    method: str,
+    path: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    *,
+    timeout: float = 60,
 ) -> tuple[int, dict[str, str], Any]:
-    """One HTTP request; returns status, headers and the decoded JSON body (or None)."""
+    """One HTTP request; returns status, headers and the decoded JSON body (or None). Raises if no
+    answer came within ``timeout`` seconds."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(
         base + path,
@@ -125,9 +132,27 @@ def call(
         headers={**({"Content-Type": "application/json"} if data is not None else {}), **(headers or {})},
     )
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             raw = response.read()
             return response.status, dict(response.headers), json.loads(raw) if raw else None
     except urllib.error.HTTPError as error:
         raw = error.read()
         return error.code, dict(error.headers), json.loads(raw) if raw else None
+
+
+def children(pid: int) -> dict[int, str]:
+    """The live child processes of ``pid`` and their command lines (gunicorn's workers, the job
+    workers its master started)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except OSError:
+            continue
+        fields = stat.rpartition(")")[2].split()
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found[int(entry.name)] = cmdline
+    return found

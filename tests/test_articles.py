@@ -25,7 +25,7 @@ def test_article_sections_in_order_with_refs(client: FlaskClient) -> None:
     ]
     redness = article["sections"][1]
     assert {e["slug"] for e in redness["entries"]} >= {"excessive-redness", "bruising"}
-    assert all(set(e) == {"slug", "kind", "title", "summary"} for e in redness["entries"])
+    assert all(set(e) == {"slug", "kind", "title", "summary", "locale"} for e in redness["entries"])
     assert redness["body_html"].startswith("<p>")
     assert "<p>" not in redness["body"]
 

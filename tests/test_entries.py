@@ -53,7 +53,10 @@ def test_walking_pages_returns_every_entry_once(client: FlaskClient) -> None:
             {"pre-treatment-consultation", "sterile-equipment-and-protocols", "needle-depth-adjustment"},
         ),
         ("tag=infection", None),
-        ("locale=fr", set()),
+        (
+            "kind=technique&locale=es&fallback=none",
+            {"pre-treatment-consultation", "sterile-equipment-and-protocols", "needle-depth-adjustment"},
+        ),
     ],
 )
 def test_filters(client: FlaskClient, params: str, expected: set[str] | None) -> None:
@@ -94,7 +97,7 @@ def test_include_related_embeds_summaries_in_order(client: FlaskClient) -> None:
     entry = client.get("/api/v1/entries/infection?include=related").get_json()
     embedded = entry["related_entries"]
     assert [e["slug"] for e in embedded] == entry["related"]
-    assert all(set(e) == {"slug", "kind", "title", "summary"} for e in embedded)
+    assert all(set(e) == {"slug", "kind", "title", "summary", "locale"} for e in embedded)
 
 
 def test_unknown_slug_is_404(client: FlaskClient) -> None:

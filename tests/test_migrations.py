@@ -10,7 +10,7 @@ from flask import Flask
 
 from kb.database import include_object
 from kb.extensions import db
-from kb.search.pg_schema import TABLES
+from kb.search.postgres.ddl import TABLES
 
 
 def _reset() -> None:
@@ -37,3 +37,23 @@ def test_upgrade_matches_models_and_downgrade_empties(empty_app: Flask) -> None:
         tables = set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert tables == set()
         flask_migrate.upgrade()
+
+
+def test_existing_tokens_get_random_public_ids(empty_app: Flask) -> None:
+    with empty_app.app_context():
+        _reset()
+        flask_migrate.upgrade(revision="5e3a1c9d2b7f")
+        with db.engine.begin() as connection:
+            for n in (1, 2):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO api_tokens (id, name, role, prefix, token_hash, created_at) "
+                        "VALUES (:id, :name, 'editor', 'kb_x', :hash, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": n, "name": f"old-{n}", "hash": f"{n:064d}"},
+                )
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            ids = connection.execute(sa.text("SELECT public_id FROM api_tokens ORDER BY id")).scalars().all()
+        assert len(set(ids)) == 2
+        assert all(i.startswith("tok_") and len(i) == 20 for i in ids)

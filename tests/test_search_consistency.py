@@ -68,7 +68,8 @@ def test_concurrent_changes_from_four_processes_are_all_searchable(tmp_path: Pat
                 assert [hit["slug"] for hit in body["data"]] == [f"load-c{client}-n{n}"]
         ready = call(base, "GET", "/readyz")[2]["checks"]["search"]
         assert ready["pending"] == 0
-        assert ready["documents"] == ready["published"] == 10 + CLIENTS * CHANGES_PER_CLIENT // 2
+        # The seed's ten entries in English and Spanish, and the new ones.
+        assert ready["documents"] == ready["published"] == 20 + CLIENTS * CHANGES_PER_CLIENT // 2
 
 
 def test_process_killed_while_indexing_then_restart_catches_up(tmp_path: Path) -> None:
@@ -113,8 +114,8 @@ def test_process_killed_while_indexing_then_restart_catches_up(tmp_path: Path) -
     with gunicorn(env, workers=2) as base:
         ready = call(base, "GET", "/readyz")[2]["checks"]["search"]
         assert ready["pending"] == 0
-        assert ready["published"] == 410
-        assert ready["documents"] == 410
+        assert ready["published"] == 420  # the seed in two languages and the 400 imported
+        assert ready["documents"] == 420
         for n in (0, 199, 399):
             body = call(base, "GET", f"/api/v1/search?q=kq{n}q")[2]
             assert [hit["slug"] for hit in body["data"]] == [f"bulk-{n}"]

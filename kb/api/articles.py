@@ -8,8 +8,11 @@ from flask.views import MethodView
 
 from kb.api.base import Blueprint
 from kb.api.caching import with_last_modified
-from kb.api.docs import errors, not_modified
+from kb.api.docs import errors, not_modified, operation
+from kb.api.localization import chain, says_language, served
 from kb.api.pagination import page_response
+from kb.api.previews import previewable
+from kb.previews import drafts
 from kb.schemas.article import (
     ArticleDetailArgsSchema,
     ArticleListArgsSchema,
@@ -23,21 +26,27 @@ blp = Blueprint("articles", __name__, url_prefix="/api/v1/articles", description
 
 @blp.route("")
 class ArticleList(MethodView):
+    @operation(blp, "listArticles", paged=True)
     @blp.arguments(ArticleListArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, ArticlePageSchema)
     @errors(blp, 400)
     @not_modified(blp)
     def get(self, **args: Any) -> Any:
         """List published articles."""
-        return page_response(articles.list_live(**args))
+        return page_response(articles.list_live(chain=chain(args), **args))
 
 
 @blp.route("/<slug>")
 class ArticleDetail(MethodView):
+    @operation(blp, "getArticle")
     @blp.arguments(ArticleDetailArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, ArticleSchema)
     @errors(blp, 400, 404)
-    @not_modified(blp)
-    def get(self, slug: str, include: list[str]) -> Any:
-        """One published article, sections in order; `include=entries` embeds whole entries."""
-        return with_last_modified(articles.get_live(slug, include=include), include)
+    @not_modified(blp, last_modified=True)
+    @previewable(blp, "article", drafts.article)
+    @says_language
+    def get(self, slug: str, include: list[str], **args: Any) -> Any:
+        """One published article, sections in order, in the best published translation along the locale
+        chain (see Content-Language); `include=entries` embeds whole entries, each along the same chain."""
+        article = articles.get_live(slug, chain=chain(args), include=include)
+        return with_last_modified(served(article), include)

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from flask import current_app, g, request
 
 from kb import ratelimit
+from kb.api import intake
 from kb.api.base import Blueprint
 from kb.errors import BadRequestError, ForbiddenError, UnauthorizedError, UnsupportedMediaTypeError
 from kb.services import audit, tokens
@@ -30,15 +31,18 @@ def requires(role: str) -> Callable[[F], F]:
 def protect(blp: Blueprint, *, body_types: tuple[str, ...] = ("application/json",)) -> None:
     """Guard every route of ``blp``: a valid token whose role the view grants, and a JSON body.
 
-    Failed authentications (401) also count against ``KB_RATELIMIT_AUTH_FAILURES`` per client address;
-    once it is spent, the limiter answers 429 before this guard looks at any token.
+    The token is verified first (one SHA-256 and an indexed lookup). A request whose token does not
+    verify counts against ``KB_RATELIMIT_AUTH_FAILURES`` for its address and gets 401, or 429 without
+    any database write once that budget is spent; a valid token is never counted or refused by it.
     """
     ratelimit.limit_failed_authentication(blp)
 
     @blp.before_request
     def guard() -> None:
+        if request.method == "OPTIONS":
+            return  # a CORS preflight: answered by the CORS policy (kb.api), it carries no token
         if any(name in request.args for name in QUERY_TOKEN_NAMES):
-            audit.record_now("auth.refused", reason="token in query string")
+            audit.record_failed_authentication("auth.refused", reason="token in query string")
             raise BadRequestError(
                 "Send the token in the Authorization header, never in the URL.",
                 errors={"query": ["Tokens in the query string are refused."]},
@@ -51,21 +55,27 @@ def protect(blp: Blueprint, *, body_types: tuple[str, ...] = ("application/json"
         g.token = token
         if (
             request.method in ("POST", "PUT", "PATCH")
-            and request.content_length
+            and intake.has_body()
             and request.mimetype not in body_types
         ):
-            raise UnsupportedMediaTypeError(f"Send the body as {' or '.join(body_types)}.")
+            sent = request.mimetype or "a body without Content-Type"
+            raise UnsupportedMediaTypeError(f"The body is {sent}; send it as {' or '.join(body_types)}.")
 
 
 def _authenticate() -> Any:
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        audit.record_now("auth.failed", reason="missing bearer token" if not header else "malformed header")
+        ratelimit.failed_authentication()
+        reason = "missing bearer token" if not header else "malformed header"
+        audit.record_failed_authentication("auth.failed", reason=reason)
         raise UnauthorizedError("Send Authorization: Bearer <token>.")
     token = tokens.authenticate(secret.strip())
     if token is None:
-        audit.record_now("auth.failed", reason="unknown, expired or revoked token", prefix=secret[:10])
+        ratelimit.failed_authentication()
+        # Nothing of the secret is kept, not even its first characters: they may be most of a typo'd
+        # real token, and the audit log is readable by every admin.
+        audit.record_failed_authentication("auth.failed", reason="unknown, expired or revoked token")
         raise UnauthorizedError("The token is unknown, expired or revoked.")
     return token
 

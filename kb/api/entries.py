@@ -8,8 +8,11 @@ from flask.views import MethodView
 
 from kb.api.base import Blueprint
 from kb.api.caching import with_last_modified
-from kb.api.docs import errors, not_modified
+from kb.api.docs import errors, not_modified, operation
+from kb.api.localization import chain, says_language, served
 from kb.api.pagination import page_response
+from kb.api.previews import previewable
+from kb.previews import drafts
 from kb.schemas.entry import EntryDetailArgsSchema, EntryListArgsSchema, EntryPageSchema, EntrySchema
 from kb.services import entries
 
@@ -18,21 +21,27 @@ blp = Blueprint("entries", __name__, url_prefix="/api/v1/entries", description="
 
 @blp.route("")
 class EntryList(MethodView):
+    @operation(blp, "listEntries", paged=True)
     @blp.arguments(EntryListArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, EntryPageSchema)
     @errors(blp, 400)
     @not_modified(blp)
     def get(self, **args: Any) -> Any:
         """List published entries, filtered, sorted and paginated."""
-        return page_response(entries.list_live(**args))
+        return page_response(entries.list_live(chain=chain(args), **args))
 
 
 @blp.route("/<slug>")
 class EntryDetail(MethodView):
+    @operation(blp, "getEntry")
     @blp.arguments(EntryDetailArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, EntrySchema)
     @errors(blp, 400, 404)
-    @not_modified(blp)
-    def get(self, slug: str, include: list[str]) -> Any:
-        """One published entry; `include=related` embeds its related entries' summaries."""
-        return with_last_modified(entries.get_live(slug, include=include), include)
+    @not_modified(blp, last_modified=True)
+    @previewable(blp, "entry", drafts.entry)
+    @says_language
+    def get(self, slug: str, include: list[str], **args: Any) -> Any:
+        """One published entry, in the best published translation along the locale chain (see
+        Content-Language); `include=related` embeds its related entries' summaries."""
+        entry = entries.get_live(slug, chain=chain(args), include=include)
+        return with_last_modified(served(entry), include)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kb.api.base import PROBLEM, Blueprint, ProblemSchema
+from kb.api.docs import operation
 from kb.errors import problem
 from kb.schemas.health import LivenessSchema, ReadinessSchema
 from kb.services import health
@@ -13,6 +14,7 @@ blp = Blueprint("health", __name__, description="Liveness and readiness probes")
 
 
 @blp.route("/healthz", methods=["GET"])
+@operation(blp, "getLiveness")
 @blp.response(200, LivenessSchema)
 def healthz() -> Any:
     """The process is alive."""
@@ -20,6 +22,7 @@ def healthz() -> Any:
 
 
 @blp.route("/readyz", methods=["GET"])
+@operation(blp, "getReadiness")
 @blp.response(200, ReadinessSchema)
 @blp.alt_response(
     503,

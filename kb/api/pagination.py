@@ -1,4 +1,5 @@
-"""The list envelope's links and the RFC 8288 ``Link`` header, built from the current request."""
+"""The list envelope's links and the RFC 8288 ``Link`` header, built from the current request's path
+and query (never its ``Host`` header: see :mod:`kb.api.security`)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,14 @@ from urllib.parse import urlencode
 
 from flask import request
 
+from kb.api.security import url_for_request
 from kb.services.pages import Page
 
 
-def page_response(page: Page, etag: str | None = None) -> tuple[dict[str, Any], dict[str, str]]:
-    """What a list view returns: the envelope (dumped by the view's schema) and the ``Link`` header.
-
-    ``etag`` replaces the default ETag (a hash of the body) when the body holds timings.
-    """
+def page_response(page: Page) -> tuple[dict[str, Any], dict[str, str]]:
+    """What a list view returns: the envelope (dumped by the view's schema) and the ``Link`` header."""
     links = _links(page)
     headers = {"Link": ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items() if url)}
-    if etag:
-        headers["ETag"] = f'"{etag}"'
     meta = {"page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages}
     envelope = {"data": page.items, "meta": meta | page.meta, "links": links, "fields": page.fields}
     return envelope | page.extra, headers
@@ -27,7 +24,7 @@ def page_response(page: Page, etag: str | None = None) -> tuple[dict[str, Any], 
 def _links(page: Page) -> dict[str, str | None]:
     def url(number: int) -> str:
         args = {k: v for k, v in request.args.items(multi=True) if k != "page"}
-        return f"{request.base_url}?{urlencode([*args.items(), ('page', number)])}"
+        return url_for_request(urlencode([*args.items(), ("page", number)]))
 
     return {
         "self": url(page.page),

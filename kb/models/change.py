@@ -21,4 +21,5 @@ class Change(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(20))  # entry kinds, or "article"
     change: Mapped[str] = mapped_column(sa.String(10))  # upsert | remove
     version: Mapped[int] = mapped_column(sa.Integer)
+    locale: Mapped[str] = mapped_column(sa.String(16), default="en", index=True)  # the translation's
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

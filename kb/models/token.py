@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -11,12 +12,19 @@ from kb.extensions import db
 from kb.models.types import UTCDateTime, utcnow
 
 ROLES = ("editor", "publisher", "admin")
+PUBLIC_ID_PREFIX = "tok_"
+
+
+def new_public_id() -> str:
+    """A random id for admin URLs (``tok_`` and 16 URL-safe characters): ids reveal no count or order."""
+    return PUBLIC_ID_PREFIX + secrets.token_urlsafe(12)
 
 
 class ApiToken(db.Model):
     __tablename__ = "api_tokens"
 
-    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)  # internal only, never in the API
+    public_id: Mapped[str] = mapped_column(sa.String(32), unique=True, default=new_public_id)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
     role: Mapped[str] = mapped_column(sa.String(20))
     prefix: Mapped[str] = mapped_column(sa.String(16))  # first characters, to recognise a token

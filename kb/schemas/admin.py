@@ -1,4 +1,4 @@
-"""Shapes of the editor API: drafts with their publishing state, revisions, tokens, audit, feed."""
+"""Shapes of the editor API: drafts with their publishing state, revisions, tokens, audit."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from kb.models import KINDS, ROLES, STATUSES
 from kb.schemas.article import ArticleSummarySchema
 from kb.schemas.common import PageArgsSchema, SourceSchema, Tag, envelope, sort_field
 from kb.schemas.entry import EntrySchema
+from kb.schemas.fields import QueryArgsSchema, choice
+from kb.schemas.validators import FullMatch, UtcDateTime
 
 
 class PublishingStateMixin(ma.Schema):
@@ -22,7 +24,7 @@ class AdminEntrySchema(EntrySchema, PublishingStateMixin):
     """An entry's working draft, as editors read it (nothing rendered, nothing embedded)."""
 
     class Meta:
-        exclude = ("body_html", "related_entries")
+        exclude = ("body_html", "related_entries", "translations")
 
 
 class AdminSectionSchema(ma.Schema):
@@ -34,6 +36,9 @@ class AdminSectionSchema(ma.Schema):
 class AdminArticleSchema(ArticleSummarySchema, PublishingStateMixin):
     """An article's working draft, as editors read it."""
 
+    class Meta:
+        exclude = ("translations",)
+
     sources = fields.List(fields.Nested(SourceSchema), required=True)
     sections = fields.List(fields.Nested(AdminSectionSchema), required=True)
 
@@ -43,14 +48,14 @@ AdminArticlePageSchema = envelope(AdminArticleSchema, "AdminArticlePage")
 
 
 class AdminListArgsSchema(PageArgsSchema):
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    kind = fields.String(validate=validate.OneOf(KINDS))
+    status = choice("Status", STATUSES)
+    kind = choice("Kind", KINDS)
     tag = Tag
     q = fields.String(validate=validate.Length(1, 200), metadata={"description": "In title or slug"})
     sort = sort_field(["slug", "title", "updated_at", "status"], "-updated_at")
 
 
-class WriteArgsSchema(ma.Schema):
+class WriteArgsSchema(QueryArgsSchema):
     message = fields.String(
         validate=validate.Length(1, 500),
         metadata={"description": "Note stored with the revision this save makes"},
@@ -79,21 +84,39 @@ class ReviewDueArgsSchema(PageArgsSchema):
     )
 
 
+TOKEN_EXPIRY_RULE = "It must be in the future: a time already past is a 422 (the token would never work)"
+
+
 class TokenCreateSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
 
     name = fields.String(
-        required=True, validate=[validate.Length(1, 100), validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 ._@-]*$")]
+        required=True,
+        validate=[
+            validate.Length(1, 100),
+            FullMatch(
+                r"^[A-Za-z0-9][A-Za-z0-9 ._@-]*$",
+                error="Send letters, digits, spaces and . _ @ -, starting with a letter or digit.",
+            ),
+        ],
     )
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    expires_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    role = choice("Role", ROLES, required=True)
+    expires_at = UtcDateTime(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": f"When the token stops working; null: never. {TOKEN_EXPIRY_RULE}"},
+    )
 
 
 class TokenSchema(ma.Schema):
-    id = fields.Integer(required=True)
+    id = fields.String(
+        attribute="public_id",
+        required=True,
+        metadata={"description": "Random public id (tok_...), for /api/v1/admin/tokens/{token_id}"},
+    )
     name = fields.String(required=True)
-    role = fields.String(required=True)
+    role = choice("Role", ROLES, required=True)
     prefix = fields.String(required=True, metadata={"description": "First characters, to recognise it"})
     created_at = fields.AwareDateTime(required=True)
     expires_at = fields.AwareDateTime(allow_none=True, required=True)
@@ -114,8 +137,8 @@ class TokenListSchema(ma.Schema):
 class AuditArgsSchema(PageArgsSchema):
     actor = fields.String(validate=validate.Length(1, 100))
     action = fields.String(validate=validate.Length(1, 40))
-    since = fields.AwareDateTime()
-    until = fields.AwareDateTime()
+    since = UtcDateTime()
+    until = UtcDateTime()
 
 
 class AuditEventSchema(ma.Schema):
@@ -133,25 +156,3 @@ class AuditEventSchema(ma.Schema):
 
 
 AuditPageSchema = envelope(AuditEventSchema, "AuditPage")
-
-
-class ChangesArgsSchema(ma.Schema):
-    since = fields.String(
-        validate=validate.Regexp(r"^[0-9]{0,18}$", error="Not a cursor this feed returned."),
-        metadata={"description": "A next_cursor from an earlier call; none for everything"},
-    )
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
-
-
-class ChangeSchema(ma.Schema):
-    slug = fields.String(required=True)
-    kind = fields.String(required=True, metadata={"description": "Entry kind, or `article`"})
-    change = fields.String(required=True, validate=validate.OneOf(["upsert", "remove"]))
-    version = fields.Integer(required=True)
-    at = fields.AwareDateTime(required=True)
-
-
-class ChangesSchema(ma.Schema):
-    data = fields.List(fields.Nested(ChangeSchema), required=True)
-    next_cursor = fields.String(required=True, metadata={"description": "Pass as `since` next time"})
-    has_more = fields.Boolean(required=True)

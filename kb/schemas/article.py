@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from kb.models import STATUSES
 from kb.schemas.common import (
     InputSchema,
     Locale,
@@ -17,6 +18,8 @@ from kb.schemas.common import (
 )
 from kb.schemas.details import Slug
 from kb.schemas.entry import EmbeddedEntrySchema
+from kb.schemas.fields import choice
+from kb.schemas.locale import LocaleArgsSchema, translations_field
 
 
 class SectionSchema(ma.Schema):
@@ -27,8 +30,9 @@ class SectionSchema(ma.Schema):
         fields.Nested(EmbeddedEntrySchema),
         required=True,
         metadata={
-            "description": "Published entries the section references, in order: slug, kind, title "
-            "and summary; every entry field with include=entries"
+            "description": "Published entries the section references, in order: slug, kind, title, "
+            "summary and locale (each entry is served along the article's locale chain on its own); "
+            "every entry field with include=entries"
         },
     )
 
@@ -38,9 +42,10 @@ class ArticleSummarySchema(ma.Schema):
     slug = fields.String(required=True)
     title = fields.String(required=True)
     summary = fields.String(required=True)
-    locale = fields.String(required=True)
+    locale = fields.String(required=True, metadata={"description": "The language served (BCP 47)"})
+    translations = translations_field()
     tags = fields.List(fields.String(), required=True)
-    status = fields.String(required=True)
+    status = choice("Status", STATUSES, required=True)
     version = fields.Integer(required=True)
     created_at = fields.AwareDateTime(required=True)
     updated_at = fields.AwareDateTime(required=True)
@@ -55,12 +60,11 @@ class ArticleSchema(ArticleSummarySchema):
 ArticlePageSchema = envelope(ArticleSummarySchema, "ArticlePage")
 
 
-class ArticleListArgsSchema(PageArgsSchema):
-    locale = Locale
+class ArticleListArgsSchema(PageArgsSchema, LocaleArgsSchema):
     sort = sort_field(["title", "slug", "updated_at", "published_at"], "title")
 
 
-class ArticleDetailArgsSchema(ma.Schema):
+class ArticleDetailArgsSchema(LocaleArgsSchema):
     include = include_field(["entries"])
 
 

@@ -5,19 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask import has_request_context, request
 from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
-from kb.schemas.details import SLUG_PATTERN
+from kb.schemas.details import SLUG_ERROR, SLUG_PATTERN
+from kb.schemas.fields import DateString, QueryArgsSchema
+from kb.schemas.validators import FullMatch
+from kb.search.base import MAX_PER_PAGE  # one set of limits: kb/search/base.py's
 
-MAX_PER_PAGE = 100
 LOCALE_PATTERN = r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
 
-Tag = fields.String(validate=[validate.Length(1, 64), validate.Regexp(SLUG_PATTERN)])
-Locale = fields.String(validate=validate.Regexp(LOCALE_PATTERN))
+LOCALE_ERROR = "Send a language tag such as 'en' or 'pt-BR'."
+
+Tag = fields.String(validate=[validate.Length(1, 64), FullMatch(SLUG_PATTERN, error=SLUG_ERROR)])
+Locale = fields.String(validate=FullMatch(LOCALE_PATTERN, error=LOCALE_ERROR))
 
 
-class PageArgsSchema(ma.Schema):
+class PageArgsSchema(QueryArgsSchema):
     page = fields.Integer(
         load_default=1,
         validate=validate.Range(min=1, max=1_000_000),
@@ -40,10 +45,15 @@ def sort_field(allowed: list[str], default: str) -> fields.String:
     )
 
 
+NOT_EMPTY_LIST = "Give at least one value, or leave the parameter out."
+
+
 def include_field(allowed: list[str]) -> DelimitedList:
+    """``include=a,b``: embeds; an empty ``include=`` is refused (it names nothing to include)."""
     return DelimitedList(
         fields.String(validate=validate.OneOf(allowed)),
         load_default=list,
+        validate=validate.Length(min=1, error=f"{NOT_EMPTY_LIST} Embeds: {', '.join(allowed)}."),
         metadata={"description": f"Comma-separated embeds: {', '.join(allowed)}"},
     )
 
@@ -90,14 +100,14 @@ class SourceSchema(ma.Schema):
     url = fields.Url(allow_none=True, load_default=None, schemes={"http", "https"})
     publisher = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
     author = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
-    accessed = fields.String(
+    accessed = DateString(
         allow_none=True,
         load_default=None,
-        validate=validate.Regexp(r"^\d{4}-\d{2}-\d{2}$"),
-        metadata={"description": "Date the source was consulted, YYYY-MM-DD"},
+        metadata={"description": "Date the source was consulted, YYYY-MM-DD (a real calendar date)"},
     )
 
 
+WRITES = ("POST", "PUT", "PATCH")
 READ_ONLY_FIELDS = (
     "id",
     "version",
@@ -117,6 +127,18 @@ class InputSchema(ma.Schema):
 
     class Meta:
         unknown = ma.RAISE
+
+    @ma.pre_load
+    def refuse_an_empty_body(self, data: Any, **_: Any) -> Any:
+        """A write with no body at all is a mistake, not a change of nothing (``{}`` is that)."""
+        if (
+            not data
+            and has_request_context()
+            and request.method in WRITES
+            and not request.get_data(cache=True).strip()
+        ):
+            raise ma.ValidationError("The body is empty; send a JSON object with the fields to write.")
+        return data
 
     @ma.pre_load
     def refuse_read_only(self, data: Any, **_: Any) -> Any:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from kb.schemas.fields import WholeNumber, choice
+from kb.schemas.validators import FullMatch
+
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-Slug = fields.String(validate=[validate.Length(1, 120), validate.Regexp(SLUG_PATTERN)])
+SLUG_ERROR = "Send lower-case letters and digits in words joined by single hyphens, e.g. 'post-care-redness'."
+Slug = fields.String(validate=[validate.Length(1, 120), FullMatch(SLUG_PATTERN, error=SLUG_ERROR)])
 Text = fields.String(validate=validate.Length(1, 2000))
 
 
@@ -17,16 +21,16 @@ class Strict(ma.Schema):
 
 class WarningSignSchema(Strict):
     sign = fields.String(required=True, validate=validate.Length(1, 500))
-    after_hours = fields.Integer(validate=validate.Range(0, 24 * 365))
-    action = fields.String(
-        required=True, validate=validate.OneOf(["self_care", "contact_practitioner", "seek_care_promptly"])
+    after_hours = WholeNumber(validate=validate.Range(0, 24 * 365))
+    action = choice(
+        "WarningAction", ["self_care", "contact_practitioner", "seek_care_promptly"], required=True
     )
 
 
 class ComplicationDetailsSchema(Strict):
-    severity = fields.String(required=True, validate=validate.OneOf(["minor", "moderate", "serious"]))
+    severity = choice("Severity", ["minor", "moderate", "serious"], required=True)
     signs = fields.List(Text, load_default=list, validate=validate.Length(max=50))
-    expected_duration_hours = fields.Integer(
+    expected_duration_hours = WholeNumber(
         allow_none=True, load_default=None, validate=validate.Range(0, 24 * 365)
     )
     causes = fields.List(Text, load_default=list, validate=validate.Length(max=50))
@@ -42,18 +46,18 @@ class ComplicationDetailsSchema(Strict):
 
 
 class TechniqueDetailsSchema(Strict):
-    phase = fields.String(required=True, validate=validate.OneOf(["before", "during", "after"]))
+    phase = choice("Phase", ["before", "during", "after"], required=True)
     steps = fields.List(Text, required=True, validate=validate.Length(1, 50))
     rationale = fields.String(load_default="", validate=validate.Length(max=5000))
 
 
 class TimingSchema(Strict):
-    starts_after_hours = fields.Integer(required=True, validate=validate.Range(0, 24 * 365))
-    lasts_days = fields.Integer(required=True, validate=validate.Range(0, 3650))
+    starts_after_hours = WholeNumber(required=True, validate=validate.Range(0, 24 * 365))
+    lasts_days = WholeNumber(required=True, validate=validate.Range(0, 3650))
 
 
 class InstructionSchema(Strict):
-    type = fields.String(required=True, validate=validate.OneOf(["do", "avoid"]))
+    type = choice("InstructionType", ["do", "avoid"], required=True)
     text = fields.String(required=True, validate=validate.Length(1, 2000))
 
 

@@ -9,8 +9,9 @@ import marshmallow as ma
 from marshmallow import fields, validate
 from webargs.fields import DelimitedList
 
-from kb.models import KINDS
+from kb.models import KINDS, STATUSES
 from kb.schemas.common import (
+    NOT_EMPTY_LIST,
     InputSchema,
     Locale,
     PageArgsSchema,
@@ -21,15 +22,24 @@ from kb.schemas.common import (
     sort_field,
 )
 from kb.schemas.details import DETAILS_SCHEMAS, Slug
+from kb.schemas.fields import choice
+from kb.schemas.locale import LocaleArgsSchema, translations_field
+
+DETAILS_METADATA = {
+    "description": "Kind-specific structured details: ComplicationDetails for a complication, "
+    "TechniqueDetails for a technique, AftercareDetails for aftercare",
+    "one_of": list(DETAILS_SCHEMAS.values()),
+}
 
 
 class EntrySummarySchema(ma.Schema):
     """The few fields needed to list or link an entry."""
 
     slug = fields.String(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    kind = choice("Kind", KINDS, required=True)
     title = fields.String(required=True)
     summary = fields.String(required=True)
+    locale = fields.String(required=True, metadata={"description": "The language served (BCP 47)"})
 
 
 class EntrySchema(EntrySummarySchema):
@@ -39,18 +49,18 @@ class EntrySchema(EntrySummarySchema):
     body = fields.String(required=True, metadata={"description": "Markdown source"})
     body_html = fields.String(required=True, metadata={"description": "Rendered, sanitized HTML"})
     tags = fields.List(fields.String(), required=True)
-    locale = fields.String(required=True)
+    translations = translations_field()
     related = fields.List(fields.String(), required=True, metadata={"description": "Slugs"})
     related_entries = fields.List(
         fields.Nested(EntrySummarySchema),
         metadata={"description": "Published related entries; present with include=related"},
     )
-    details = fields.Dict(required=True, metadata={"description": "Kind-specific structured details"})
+    details = fields.Dict(required=True, metadata=DETAILS_METADATA)
     sources = fields.List(fields.Nested(SourceSchema), required=True)
     last_reviewed = fields.Date(allow_none=True, required=True)
     next_review_due = fields.Date(allow_none=True, required=True)
     reviewed_by = fields.String(allow_none=True, required=True)
-    status = fields.String(required=True)
+    status = choice("Status", STATUSES, required=True)
     version = fields.Integer(required=True)
     created_at = fields.AwareDateTime(required=True)
     updated_at = fields.AwareDateTime(required=True)
@@ -79,20 +89,20 @@ ListedEntrySchema = _with_required(EntrySchema, set(), "ListedEntry")
 EntryPageSchema = envelope(ListedEntrySchema, "EntryPage")
 
 
-class EntryListArgsSchema(PageArgsSchema):
-    kind = fields.String(validate=validate.OneOf(KINDS))
+class EntryListArgsSchema(PageArgsSchema, LocaleArgsSchema):
+    kind = choice("Kind", KINDS)
     tag = Tag
-    locale = Locale
     sort = sort_field(["title", "slug", "updated_at", "published_at"], "title")
     fields_ = DelimitedList(
         fields.String(validate=validate.OneOf(ENTRY_FIELDS)),
         data_key="fields",
         attribute="fields",
+        validate=validate.Length(min=1, error=f"{NOT_EMPTY_LIST} Field names: {', '.join(ENTRY_FIELDS)}."),
         metadata={"description": "Comma-separated fields to return (sparse response)"},
     )
 
 
-class EntryDetailArgsSchema(ma.Schema):
+class EntryDetailArgsSchema(LocaleArgsSchema):
     include = include_field(["related"])
 
 
@@ -100,18 +110,34 @@ class EntryInputSchema(InputSchema):
     """A whole entry as editors, imports and the seed loader write it; ``details`` checked per kind."""
 
     slug = fields.String(required=True, validate=Slug.validators)
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    kind = choice("Kind", KINDS, required=True)
     title = fields.String(required=True, validate=validate.Length(1, 200))
     summary = fields.String(load_default="", validate=validate.Length(max=1000))
     body = fields.String(load_default="", validate=validate.Length(max=100_000))
     tags = fields.List(Tag, load_default=list, validate=validate.Length(max=30))
     locale = fields.String(load_default="en", validate=Locale.validators)
     related = fields.List(Slug, load_default=list, validate=validate.Length(max=50))
-    details = fields.Dict(load_default=dict)
+    details = fields.Dict(
+        required=True,
+        metadata=DETAILS_METADATA,
+        error_messages={"invalid": "Send details as a JSON object with the fields of the entry's kind."},
+    )
     sources = fields.List(fields.Nested(SourceSchema), load_default=list, validate=validate.Length(max=50))
     last_reviewed = fields.Date(allow_none=True, load_default=None)
     next_review_due = fields.Date(allow_none=True, load_default=None)
     reviewed_by = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
+
+    @classmethod
+    def openapi_extra(cls, converter: Any) -> dict[str, Any]:
+        """Document what ``details_match_kind`` checks: the shape of ``details`` follows ``kind``."""
+        rules = [
+            {
+                "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+                "then": {"properties": {"details": converter.resolve_nested_schema(schema)}},
+            }
+            for kind, schema in DETAILS_SCHEMAS.items()
+        ]
+        return {"allOf": rules}
 
     @ma.validates_schema
     def details_match_kind(self, data: dict[str, Any], **_: Any) -> None:

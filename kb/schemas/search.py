@@ -6,11 +6,13 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from kb.models import KINDS
-from kb.schemas.common import Locale, PageArgsSchema, Tag, envelope
-from kb.search.base import MAX_PREFIX_CHARS, MAX_QUERY_CHARS
+from kb.schemas.common import PageArgsSchema, Tag, envelope
+from kb.schemas.fields import choice
+from kb.schemas.locale import LocaleArgsSchema
+from kb.search.base import MAX_PREFIX_CHARS, MAX_QUERY_CHARS, MAX_SUGGEST_LIMIT
 
 
-class SearchArgsSchema(PageArgsSchema):
+class SearchArgsSchema(PageArgsSchema, LocaleArgsSchema):
     page = fields.Integer(
         load_default=1,
         validate=validate.Range(1, 100),
@@ -19,24 +21,45 @@ class SearchArgsSchema(PageArgsSchema):
     q = fields.String(
         required=True,
         validate=validate.Length(1, MAX_QUERY_CHARS),
-        metadata={"description": 'Words, "quoted phrases"; the last word matches as a prefix'},
+        metadata={
+            "description": 'Words, "quoted phrases"; the last word matches as a prefix. A q with nothing '
+            "to search for (only spaces, punctuation or control characters) finds nothing"
+        },
     )
-    kind = fields.String(validate=validate.OneOf(KINDS))
+    kind = choice("Kind", KINDS)
     tag = Tag
-    locale = Locale
 
 
 class SearchHitSchema(ma.Schema):
     slug = fields.String(required=True)
-    kind = fields.String(required=True)
+    kind = choice("Kind", KINDS, required=True)
     title = fields.String(required=True)
     summary = fields.String(required=True)
+    locale = fields.String(required=True, metadata={"description": "The language of this hit"})
     score = fields.Float(required=True)
     highlights = fields.Dict(
         keys=fields.String(),
         values=fields.String(),
         required=True,
         metadata={"description": "HTML-escaped title and best matching fragment; matches wrapped in <mark>"},
+    )
+    urgent = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "The query matched one of this entry's warning signs whose action is urgent "
+            "(seek_care_promptly): show it prominently. Urgent hits rank first."
+        },
+    )
+    action = fields.String(
+        allow_none=True,
+        metadata={"description": "The matched warning sign's action when urgent, else null"},
+    )
+
+
+class QueryWordsSchema(ma.Schema):
+    used = fields.List(fields.String(), required=True, metadata={"description": "Words the results match"})
+    dropped = fields.List(
+        fields.String(), required=True, metadata={"description": "Words left out (no result has them all)"}
     )
 
 
@@ -45,8 +68,19 @@ class SearchMetaSchema(ma.Schema):
     per_page = fields.Integer(required=True)
     total = fields.Integer(required=True)
     pages = fields.Integer(required=True)
-    took_ms = fields.Float(required=True)
     suggestion = fields.String(allow_none=True, required=True, metadata={"description": "Did you mean"})
+    query_id = fields.String(
+        required=True,
+        metadata={"description": "Names the query (not the user); send it with clicks to /search/events"},
+    )
+    words = fields.Nested(
+        QueryWordsSchema,
+        metadata={
+            "description": "Present when not every word could be used: no document has them all, so words "
+            "were dropped from the end of the query until something matched (results with more of the "
+            "leading words rank first); folded words in query order"
+        },
+    )
 
 
 class FacetsSchema(ma.Schema):
@@ -59,20 +93,20 @@ class SearchPageSchema(envelope(SearchHitSchema, "SearchPageBase")):
     facets = fields.Nested(FacetsSchema, required=True)
 
 
-class SuggestArgsSchema(ma.Schema):
+class SuggestArgsSchema(LocaleArgsSchema):
     q = fields.String(
         required=True,
         validate=validate.Length(1, MAX_PREFIX_CHARS),
         metadata={"description": "What the user has typed so far"},
     )
-    limit = fields.Integer(load_default=8, validate=validate.Range(1, 20))
-    locale = Locale
+    limit = fields.Integer(load_default=8, validate=validate.Range(1, MAX_SUGGEST_LIMIT))
 
 
 class SuggestionSchema(ma.Schema):
     slug = fields.String(required=True)
-    kind = fields.String(required=True)
+    kind = choice("Kind", KINDS, required=True)
     title = fields.String(required=True)
+    locale = fields.String(required=True, metadata={"description": "The language of this title"})
 
 
 class SuggestionListSchema(ma.Schema):

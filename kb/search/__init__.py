@@ -1,4 +1,9 @@
-"""Full-text search behind one small interface; backends are chosen by name and imported lazily."""
+"""Full-text search behind one small interface; backends are chosen by name and imported lazily.
+
+``base`` is the interface (:class:`SearchBackend`), its result types, errors and limits; ``common/``
+is the code both backends use; ``whoosh/`` (the default) and ``postgres/`` are the backends, each
+importing only ``base`` and ``common`` of the rest (checked by ``lint-imports``).
+"""
 
 from __future__ import annotations
 
@@ -28,8 +33,8 @@ __all__ = [
 ]
 
 _BACKENDS = {
-    "whoosh": ("kb.search.whoosh_backend", "WhooshBackend"),
-    "postgres": ("kb.search.postgres_backend", "PostgresBackend"),
+    "whoosh": ("kb.search.whoosh.backend", "WhooshBackend"),
+    "postgres": ("kb.search.postgres.backend", "PostgresBackend"),
 }
 
 

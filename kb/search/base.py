@@ -1,38 +1,52 @@
-"""The search interface: plain dataclasses in and out, one abstract backend, one exception tree.
+"""The search interface: plain dataclasses in and out, one abstract backend, one exception tree, one
+set of limits (which the API's schemas use too).
 
 Backends never see Flask or the database: the caller flattens published entries into
 :class:`SearchDocument` objects and maps the exceptions to HTTP answers
-(:class:`SearchQueryError` -> 400, :class:`IndexBusyError` -> retry later).
+(:class:`SearchQueryError` -> 400, :class:`IndexBusyError` -> retry later). :meth:`SearchBackend.search`
+and :meth:`SearchBackend.suggest` check their arguments here, once, then call the backend's
+``_search`` / ``_suggest``.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 KINDS = ("complication", "technique", "aftercare")
-MAX_QUERY_CHARS = 500
-MAX_PREFIX_CHARS = 100
-MAX_PER_PAGE = 100
+# Limits: the backends refuse (SearchQueryError) or cut what goes beyond them; the API schemas import them.
+MAX_QUERY_CHARS = 500  # q longer than this is refused
+MAX_PREFIX_CHARS = 100  # a suggest prefix is cut to this
+MAX_PER_PAGE = 100  # per_page of every paged list, search results included
+MAX_RESULT_WINDOW = 10_000  # page * per_page beyond this is refused (as Elasticsearch does)
+MAX_SUGGEST_LIMIT = 20  # suggestions per request
+# Warning-sign actions that make a matching entry "urgent": it ranks first and its hit says so.
+URGENT_ACTIONS = ("seek_care_promptly",)
 
 
 @dataclass(frozen=True)
 class SearchDocument:
     """One published entry as the index sees it."""
 
-    id: str  # entry UUID as string (unique key)
+    id: str  # document UUID as string (unique key): the entry's, or one per translation of it
     slug: str
     kind: str  # complication | technique | aftercare
     title: str
     summary: str
     tags: list[str]
-    locale: str
+    locale: str  # the filter key ``locale=`` selects on (kb.services.search_locales: language + visibility)
+    # The BCP 47 tag of the text ("es"; a source's is its entry's locale): picks the analysis
+    # (kb.search.common.languages). The app always says it; "en" is the analysis default.
+    language: str = field(default="en", kw_only=True)
     details: str  # kind-specific details flattened to plain text by the caller
     body: str  # Markdown source
     updated_at: datetime | None = None
+    # Warning signs whose action is urgent (URGENT_ACTIONS), as (sign text, action): a query matching
+    # one ranks the document first, and its hit says urgent with that action.
+    urgent: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,16 +59,22 @@ class SearchHit:
     summary: str
     score: float
     highlights: dict[str, str] = field(default_factory=dict)
+    urgent: bool = False  # the query matched one of the document's urgent warning signs
+    action: str | None = None  # that sign's action, when urgent
 
 
 @dataclass(frozen=True)
 class SearchResult:
-    """A page of hits, the total number of matches, a "did you mean" query and facet counts."""
+    """A page of hits, the total number of matches, a "did you mean" query and facet counts.
+
+    When not every word of the query could be used (no document has them all), ``words`` says which
+    were: ``{"used": [...], "dropped": [...]}`` (words as folded, in query order); else None."""
 
     hits: list[SearchHit]
     total: int
     suggestion: str | None
     facets: dict[str, dict[str, int]]
+    words: dict[str, list[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -105,22 +125,67 @@ class SearchBackend(ABC):
     def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> int:
         """Replace the whole index with ``docs`` (built aside, then swapped in); return the count."""
 
-    @abstractmethod
     def search(
         self,
         q: str,
         *,
         kind: str | None = None,
         tag: str | None = None,
-        locale: str | None = None,
+        locale: str | Collection[str] | None = None,
         page: int = 1,
         per_page: int = 20,
+        languages: Sequence[str] | None = None,
     ) -> SearchResult:
-        """Full-text search; SearchQueryError when ``q`` or a parameter is unusable."""
+        """Full-text search; SearchQueryError when ``q`` or a parameter is unusable. ``locale`` keeps
+        the documents whose ``locale`` is that key or one of those keys.
+
+        ``languages``: the BCP 47 tags the query is analysed in (a locale chain, e.g. ``["es", "en"]``):
+        each document is matched by the analysis of its own language when that language is one of them
+        (None: every language the index holds). Facets are disjunctive (Algolia's way): kind counts
+        ignore the kind filter and tag counts the tag filter, each applying every other filter, so a UI
+        can show what the other choices give."""
+        check_paging(page, per_page)
+        if kind is not None and kind not in KINDS:
+            raise SearchQueryError(f"kind must be one of: {', '.join(KINDS)}")
+        if languages is not None and (
+            isinstance(languages, str) or not all(isinstance(t, str) for t in languages)
+        ):
+            raise SearchQueryError("languages must be a list of language tags")
+        return self._search(
+            q, kind=kind, tag=tag, locale=_keys(locale), page=page, per_page=per_page, languages=languages
+        )
+
+    def suggest(
+        self, prefix: str, *, limit: int = 10, locale: str | Collection[str] | None = None
+    ) -> list[Suggestion]:
+        """Title suggestions for a prefix typed so far, best first (none for a blank prefix; the prefix
+        is cut to MAX_PREFIX_CHARS)."""
+        if not isinstance(prefix, str):
+            raise SearchQueryError("prefix must be a string")
+        if not _is_int(limit) or not 1 <= limit <= MAX_SUGGEST_LIMIT:
+            raise SearchQueryError(f"limit must be an integer between 1 and {MAX_SUGGEST_LIMIT}")
+        if not prefix.strip():
+            return []
+        return self._suggest(prefix[:MAX_PREFIX_CHARS], limit=limit, locale=_keys(locale))
 
     @abstractmethod
-    def suggest(self, prefix: str, *, limit: int = 10, locale: str | None = None) -> list[Suggestion]:
-        """Title suggestions for a prefix typed so far, best first."""
+    def _search(
+        self,
+        q: str,
+        *,
+        kind: str | None,
+        tag: str | None,
+        locale: Keys,
+        page: int,
+        per_page: int,
+        languages: Sequence[str] | None = None,
+    ) -> SearchResult:
+        """:meth:`search` with checked paging and kind, ``locale`` as a tuple of keys (or None); ``q``
+        is checked by :func:`kb.search.common.parsing.parse`, which every backend calls."""
+
+    @abstractmethod
+    def _suggest(self, prefix: str, *, limit: int, locale: Keys) -> list[Suggestion]:
+        """:meth:`suggest` for a non-blank prefix of at most MAX_PREFIX_CHARS and a checked limit."""
 
     @abstractmethod
     def health(self) -> dict:
@@ -134,9 +199,28 @@ class SearchBackend(ABC):
         """Release open files; the backend reopens lazily if used again."""
 
 
+Keys = tuple[str, ...] | None
+
+
+def _keys(locale: str | Collection[str] | None) -> Keys:
+    """A ``locale`` filter as a sorted tuple of keys (None: no filter)."""
+    if locale is None:
+        return None
+    if isinstance(locale, str):
+        return (locale,)
+    return tuple(sorted(set(locale)))
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def check_paging(page: int, per_page: int) -> None:
-    """Raise SearchQueryError unless 1 <= page and 1 <= per_page <= MAX_PER_PAGE."""
-    if not isinstance(page, int) or isinstance(page, bool) or page < 1:
+    """Raise SearchQueryError unless 1 <= page, 1 <= per_page <= MAX_PER_PAGE and the page lies within
+    the first MAX_RESULT_WINDOW results."""
+    if not _is_int(page) or page < 1:
         raise SearchQueryError("page must be an integer >= 1")
-    if not isinstance(per_page, int) or isinstance(per_page, bool) or not 1 <= per_page <= MAX_PER_PAGE:
+    if not _is_int(per_page) or not 1 <= per_page <= MAX_PER_PAGE:
         raise SearchQueryError(f"per_page must be an integer between 1 and {MAX_PER_PAGE}")
+    if page * per_page > MAX_RESULT_WINDOW:
+        raise SearchQueryError(f"page * per_page must be at most {MAX_RESULT_WINDOW}")

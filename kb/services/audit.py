@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 
+from kb import ratelimit
 from kb.extensions import db
 from kb.models import AuditEvent
 from kb.services.pages import Page, paginate
@@ -43,6 +45,36 @@ def record_now(action: str, **kwargs: Any) -> None:
     db.session.rollback()
     record(action, **kwargs)
     db.session.commit()
+
+
+class _Suppressed:
+    """Failed authentications this process did not write since its last written one."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def add(self) -> None:
+        with self.lock:
+            self.count += 1
+
+    def take(self) -> int:
+        with self.lock:
+            count, self.count = self.count, 0
+        return count
+
+
+def record_failed_authentication(action: str, **detail: Any) -> None:
+    """Record a failed authentication at once, within ``KB_AUDIT_AUTH_FAILURES`` for all addresses:
+    beyond it nothing is written, and the next event written says how many were left out
+    (``detail.suppressed``, counted per process), so failures cannot flood the database."""
+    suppressed: _Suppressed = current_app.extensions.setdefault("kb_audit_suppressed", _Suppressed())
+    if not ratelimit.audit_write_allowed():
+        suppressed.add()
+        return
+    if skipped := suppressed.take():
+        detail["suppressed"] = skipped
+    record_now(action, **detail)
 
 
 def current_actor() -> str | None:

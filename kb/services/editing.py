@@ -1,39 +1,27 @@
 """What editors do to entries and articles: drafts, publishing, revisions, with no lost edits.
 
-Every write checks the caller's ``If-Match`` against the object's current ETag (428 without one, 412
-when stale), validates the whole resulting draft, records a revision and an audit event, and commits
-once. The version column makes the UPDATE conditional, so of concurrent writers exactly one wins.
+Every write of an existing object checks the caller's If-Match (kb.services.preconditions), validates
+the whole resulting draft and records a revision, in one unit of work (kb.services.unit_of_work) that
+commits it with its audit event.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from typing import Any
 
 import marshmallow as ma
 import sqlalchemy as sa
-from werkzeug.datastructures import ETags
 
-from kb.errors import (
-    ConflictError,
-    NotFoundError,
-    PreconditionFailedError,
-    PreconditionRequiredError,
-    ValidationFailed,
-)
+from kb.errors import ConflictError, NotFoundError, ValidationFailed
 from kb.extensions import db
 from kb.models import Entry, Revision
 from kb.models.types import utcnow
-from kb.services import audit, indexing, publishing
+from kb.services import publishing, translation_sync
 from kb.services.pages import Page, order_by, paginate
+from kb.services.preconditions import IfMatch
 from kb.services.resources import ARTICLE, ENTRY, Resource
-
-
-def etag(obj: Any) -> str:
-    """Changes whenever the draft, its status or its live version changes."""
-    key = f"{obj.id}:{obj.version}:{obj.status}:{obj.live_version}"
-    return hashlib.sha256(key.encode()).hexdigest()[:24]
+from kb.services.unit_of_work import unit_of_work
 
 
 def get(res: Resource, slug: str) -> Any:
@@ -70,14 +58,15 @@ def list_drafts(
 
 
 def create(res: Resource, data: dict[str, Any], *, author: str, message: str | None) -> Any:
-    if db.session.scalar(sa.select(res.model.id).where(res.model.slug == data["slug"])) is not None:
-        raise ConflictError(
-            f"An {res.name} with slug {data['slug']!r} already exists.", errors={"slug": ["Already used."]}
-        )
-    check_references(res, data)
-    obj = publishing.save_draft(res, None, data, author=author, message=message)
-    audit.record(f"{res.name}.create", object_type=res.name, object_key=obj.slug, status=201)
-    commit_write()
+    with _write(res, "create", data["slug"], 201):
+        if db.session.scalar(sa.select(res.model.id).where(res.model.slug == data["slug"])) is not None:
+            raise ConflictError(
+                f"An {res.name} with slug {data['slug']!r} already exists.",
+                errors={"slug": ["Already used."]},
+            )
+        check_references(res, data)
+        translation_sync.check_source_locale(res, None, data["locale"])
+        obj = publishing.save_draft(res, None, data, author=author, message=message)
     return obj
 
 
@@ -86,61 +75,54 @@ def update(
     slug: str,
     changes: dict[str, Any],
     *,
-    if_match: ETags,
+    if_match: IfMatch,
     author: str,
     message: str | None,
     partial: bool,
 ) -> Any:
     """PATCH (``partial``: only the given fields change) or PUT (the body is the whole draft)."""
-    obj = get(res, slug)
-    check_if_match(obj, if_match)
-    if changes.get("slug", obj.slug) != obj.slug:
-        raise ValidationFailed(
-            "The slug of an existing object cannot change.", errors={"slug": ["Read-only once created."]}
-        )
-    current = res.content(obj) if partial else {}
-    data = validate(res, {**current, **changes, "slug": obj.slug})
-    check_references(res, data)
-    publishing.save_draft(res, obj, data, author=author, message=message)
-    audit.record(
-        f"{res.name}.update", object_type=res.name, object_key=slug, status=200, fields=sorted(changes)
-    )
-    commit_write()
+    with _write(res, "update", slug, 200, fields=sorted(changes)):
+        obj = get(res, slug)
+        if_match.check(obj)
+        if changes.get("slug", obj.slug) != obj.slug:
+            raise ValidationFailed(
+                "The slug of an existing object cannot change.", errors={"slug": ["Read-only once created."]}
+            )
+        current = res.content(obj) if partial else {}
+        data = validate(res, {**current, **changes, "slug": obj.slug})
+        check_references(res, data)
+        translation_sync.check_source_locale(res, obj, data["locale"])
+        publishing.save_draft(res, obj, data, author=author, message=message)
     return obj
 
 
-def publish(res: Resource, slug: str, *, if_match: ETags) -> Any:
-    obj = get(res, slug)
-    check_if_match(obj, if_match)
-    publishing.publish(res, obj)
-    audit.record(
-        f"{res.name}.publish", object_type=res.name, object_key=slug, status=200, version=obj.version
-    )
-    commit_write(index=res.indexed)
+def publish(res: Resource, slug: str, *, if_match: IfMatch) -> Any:
+    with _write(res, "publish", slug, 200) as work:
+        obj = publishing.lock(get(res, slug))  # If-Match is checked on the locked, current row
+        if_match.check(obj)
+        publishing.publish(res, obj)
+        work.detail["version"] = obj.version
     return obj
 
 
-def unpublish(res: Resource, slug: str, *, if_match: ETags, archive: bool = False) -> Any:
-    obj = get(res, slug)
-    check_if_match(obj, if_match, required=False)
-    publishing.unpublish(res, obj, status="archived" if archive else "draft")
-    action = "archive" if archive else "unpublish"
-    audit.record(f"{res.name}.{action}", object_type=res.name, object_key=slug, status=200)
-    commit_write(index=res.indexed)
+def unpublish(res: Resource, slug: str, *, if_match: IfMatch, archive: bool = False) -> Any:
+    with _write(res, "archive" if archive else "unpublish", slug, 200):
+        obj = publishing.lock(get(res, slug))  # If-Match is checked on the locked, current row
+        if_match.check(obj)
+        publishing.unpublish(res, obj, status="archived" if archive else "draft")
     return obj
 
 
-def delete(res: Resource, slug: str, *, if_match: ETags) -> None:
-    obj = get(res, slug)
-    check_if_match(obj, if_match)
-    if res is ENTRY and (referrers := referring_to(slug)):
-        raise ConflictError(
-            f"Other content refers to {slug!r}; remove those references first.",
-            errors={"referenced_by": referrers},
-        )
-    publishing.delete(res, obj)
-    audit.record(f"{res.name}.delete", object_type=res.name, object_key=slug, status=204)
-    commit_write(index=res.indexed)
+def delete(res: Resource, slug: str, *, if_match: IfMatch) -> None:
+    with _write(res, "delete", slug, 204):
+        obj = publishing.lock(get(res, slug))  # If-Match is checked on the locked, current row
+        if_match.check(obj)
+        if res is ENTRY and (referrers := referring_to(slug)):
+            raise ConflictError(
+                f"Other content refers to {slug!r}; remove those references first.",
+                errors={"referenced_by": referrers},
+            )
+        publishing.delete(res, obj)
 
 
 def revisions(res: Resource, slug: str, *, page: int, per_page: int) -> Page:
@@ -161,16 +143,16 @@ def revision(res: Resource, slug: str, number: int) -> Revision:
     return found
 
 
-def restore(res: Resource, slug: str, number: int, *, if_match: ETags, author: str) -> Any:
+def restore(res: Resource, slug: str, number: int, *, if_match: IfMatch, author: str) -> Any:
     """Make a new draft revision from revision ``number`` (the live copy is untouched)."""
-    old = revision(res, slug, number)
-    obj = get(res, slug)
-    check_if_match(obj, if_match)
-    data = validate(res, {**old.snapshot, "slug": obj.slug})
-    check_references(res, data)
-    publishing.save_draft(res, obj, data, author=author, message=f"restored revision {number}")
-    audit.record(f"{res.name}.restore", object_type=res.name, object_key=slug, status=200, revision=number)
-    commit_write()
+    with _write(res, "restore", slug, 200, revision=number):
+        old = revision(res, slug, number)
+        obj = get(res, slug)
+        if_match.check(obj)
+        data = validate(res, {**old.snapshot, "slug": obj.slug}, serialized=True)
+        check_references(res, data)
+        translation_sync.check_source_locale(res, obj, data["locale"])
+        publishing.save_draft(res, obj, data, author=author, message=f"restored revision {number}")
     return obj
 
 
@@ -196,24 +178,12 @@ def referring_to(slug: str) -> list[str]:
     return sorted(found)
 
 
-def check_if_match(obj: Any, if_match: ETags, *, required: bool = True) -> None:
-    if not if_match:
-        if required:
-            raise PreconditionRequiredError(
-                "This request must be conditional: send If-Match with the ETag of your last read."
-            )
-        return
-    if not (if_match.star_tag or if_match.contains(etag(obj))):
-        raise PreconditionFailedError(
-            "The object changed since you read it (ETag mismatch): read it again and reapply your edit."
-        )
-
-
-def validate(res: Resource, data: dict[str, Any]) -> dict[str, Any]:
-    """Validate a whole draft (e.g. ``details`` against the resulting ``kind``)."""
+def validate(res: Resource, data: dict[str, Any], *, serialized: bool = False) -> dict[str, Any]:
+    """Validate a whole draft (e.g. ``details`` against the resulting ``kind``); ``serialized``: ``data``
+    is JSON as a revision's snapshot holds it, not loaded values (dates as strings)."""
     schema = res.input_schema()
     try:
-        return schema.load(schema.dump(data))
+        return schema.load(data if serialized else schema.dump(data))
     except ma.ValidationError as exc:
         raise ValidationFailed("The resulting draft is invalid.", errors=exc.messages) from exc
 
@@ -232,8 +202,6 @@ def check_references(res: Resource, data: dict[str, Any]) -> None:
         raise ValidationFailed("The draft refers to entries that do not exist.", errors=errors)
 
 
-def commit_write(*, index: bool = False) -> None:
-    """Commit the request's change (a lost optimistic-lock race surfaces as 412, see kb.errors)."""
-    db.session.commit()
-    if index:
-        indexing.apply_pending()
+def _write(res: Resource, verb: str, slug: str, status: int, **detail: Any) -> Any:
+    """The unit of work of an editor's write, audited as ``<type>.<verb>`` on the object."""
+    return unit_of_work(f"{res.name}.{verb}", object_type=res.name, object_key=slug, status=status, **detail)

@@ -1,20 +1,32 @@
-"""Reading published entries: the lists, the detail and the tag counts clients see."""
+"""Reading published entries in a locale: the lists, the detail and the tag counts clients see.
+
+Drafts may name entries that are not published yet (``related``, ``details.prevention``), and publishing
+copies those names to the live copy. Public reads show only the references to entries served along the
+same chain (kb.services.localized), so a draft's slug is never public before it is.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import sqlalchemy as sa
 
 from kb.errors import NotFoundError
 from kb.extensions import db
 from kb.models import LiveEntry, LiveEntryTag
+from kb.services import localized
+from kb.services.localized import Chain
 from kb.services.pages import Page, order_by, paginate
 
-ENTRY_SORTS = {
-    "slug": LiveEntry.slug,
-    "title": LiveEntry.title,
-    "updated_at": LiveEntry.updated_at,
-    "published_at": LiveEntry.published_at,
-}
+
+def _sorts(chain: Chain) -> dict[str, Any]:
+    """Sort keys over what is served along ``chain`` (a Spanish list sorts by Spanish titles)."""
+    return {
+        "slug": LiveEntry.slug,
+        "title": localized.served("entry", chain, "title"),
+        "updated_at": localized.served("entry", chain, "updated_at"),
+        "published_at": localized.served("entry", chain, "published_at"),
+    }
 
 
 def list_live(
@@ -22,53 +34,47 @@ def list_live(
     page: int,
     per_page: int,
     sort: str,
+    chain: Chain,
     kind: str | None = None,
     tag: str | None = None,
-    locale: str | None = None,
     fields: list[str] | None = None,
 ) -> Page:
-    query = sa.select(LiveEntry)
+    """Published entries served along ``chain``; totals count what is served."""
+    query = sa.select(LiveEntry).where(localized.served_locale("entry", chain).is_not(None))
     if kind:
         query = query.where(LiveEntry.kind == kind)
-    if locale:
-        query = query.where(LiveEntry.locale == locale)
     if tag:
         tagged = sa.select(LiveEntryTag.entry_id).where(LiveEntryTag.tag == tag)
         query = query.where(LiveEntry.entry_id.in_(tagged))
-    result = paginate(query.order_by(*order_by(ENTRY_SORTS, sort)), page=page, per_page=per_page)
+    result = paginate(query.order_by(*order_by(_sorts(chain), sort)), page=page, per_page=per_page)
+    result.items = localized.entries(result.items, chain)
     result.fields = fields or []
     return result
 
 
-def get_live(slug: str, *, include: list[str] | None = None) -> LiveEntry:
-    """The published entry ``slug``; 404 when it does not exist or is not published."""
+def get_live(slug: str, *, chain: Chain, include: list[str] | None = None) -> dict[str, Any]:
+    """The published entry ``slug`` in the best translation along ``chain``; 404 when there is none."""
     entry = db.session.scalar(sa.select(LiveEntry).where(LiveEntry.slug == slug))
-    if entry is None:
-        raise NotFoundError(f"No published entry with slug {slug!r}.")
+    views = localized.entries([entry], chain) if entry is not None else []
+    if not views:
+        raise NotFoundError(f"No published entry with slug {slug!r} in {', '.join(chain)}.")
+    view = views[0]
+    view["last_modified"] = localized.last_modified("entry", view, localized.references(entry))
     if include and "related" in include:
-        # A transient attribute read by EntrySchema.related_entries; never persisted.
-        entry.related_entries = live_by_slug(entry.related)
-    return entry
+        view["related_entries"] = localized.entries_by_slug(view["related"], chain)
+    return view
 
 
-def live_by_slug(slugs: list[str]) -> list[LiveEntry]:
-    """The published entries among ``slugs``, in the order given; unpublished ones are left out."""
-    if not slugs:
-        return []
-    found = {e.slug: e for e in db.session.scalars(sa.select(LiveEntry).where(LiveEntry.slug.in_(slugs)))}
-    return [found[slug] for slug in slugs if slug in found]
-
-
-def tag_counts(
-    *, page: int, per_page: int, sort: str, kind: str | None = None, locale: str | None = None
-) -> Page:
+def tag_counts(*, page: int, per_page: int, sort: str, chain: Chain, kind: str | None = None) -> Page:
+    """Tags of the entries served along ``chain``, with their counts."""
     count = sa.func.count(LiveEntryTag.entry_id)
-    query = sa.select(LiveEntryTag.tag.label("tag"), count.label("count")).group_by(LiveEntryTag.tag)
-    if kind or locale:
-        query = query.join(LiveEntry, LiveEntry.entry_id == LiveEntryTag.entry_id)
-        if kind:
-            query = query.where(LiveEntry.kind == kind)
-        if locale:
-            query = query.where(LiveEntry.locale == locale)
+    query = (
+        sa.select(LiveEntryTag.tag.label("tag"), count.label("count"))
+        .join(LiveEntry, LiveEntry.entry_id == LiveEntryTag.entry_id)
+        .where(localized.served_locale("entry", chain).is_not(None))
+        .group_by(LiveEntryTag.tag)
+    )
+    if kind:
+        query = query.where(LiveEntry.kind == kind)
     sorts = {"tag": LiveEntryTag.tag, "count": count}
     return paginate(query.order_by(*order_by(sorts, sort)), page=page, per_page=per_page, scalars=False)

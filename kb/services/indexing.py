@@ -29,9 +29,9 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session, SessionTransaction
 
 from kb.extensions import db
-from kb.models import LiveEntry, SearchOutbox
+from kb.models import LiveEntry, LiveTranslation, SearchOutbox
 from kb.search import SearchBackend, SearchDocument, SearchError, get_backend_class
-from kb.search.text import flatten_details
+from kb.services import search_locales
 from kb.services.filelock import file_lock
 
 log = logging.getLogger(__name__)
@@ -103,19 +103,11 @@ def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(PENDING, None)
 
 
-def to_document(entry: LiveEntry) -> SearchDocument:
-    return SearchDocument(
-        id=str(entry.entry_id),
-        slug=entry.slug,
-        kind=entry.kind,
-        title=entry.title,
-        summary=entry.summary,
-        tags=list(entry.tags),
-        locale=entry.locale,
-        details=flatten_details(entry.details),
-        body=entry.body,
-        updated_at=entry.updated_at,
-    )
+def to_documents(entries: list[LiveEntry]) -> list[SearchDocument]:
+    """The documents of live entries: each one's source and every live translation of it, each
+    analysed in its own language (:func:`kb.services.search_locales.search_analysis`)."""
+    translations = search_locales.live_translations([e.entry_id for e in entries])
+    return [doc for e in entries for doc in search_locales.documents(e, translations.get(e.entry_id, {}))]
 
 
 @dataclass
@@ -188,7 +180,10 @@ def pending_count() -> int:
 
 
 def published_count() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(LiveEntry)) or 0
+    """Live entries and live entry translations: one search document each."""
+    entries = db.session.scalar(sa.select(sa.func.count()).select_from(LiveEntry)) or 0
+    translated = sa.select(sa.func.count()).where(LiveTranslation.object_type == "entry")
+    return entries + (db.session.scalar(translated) or 0)
 
 
 def health() -> dict[str, Any]:
@@ -234,9 +229,14 @@ def _bring_up_to_date(session: Session, ids: list[uuid.UUID]) -> None:
     if backend().transactional:
         query = query.with_for_update()
     live = {entry.entry_id: entry for entry in session.scalars(query)}
-    if live:
-        backend().index([to_document(entry) for entry in live.values()])
-    if removals := [str(entry_id) for entry_id in ids if entry_id not in live]:
+    docs = to_documents(list(live.values()))
+    if docs:
+        backend().index(docs)
+    indexed = {doc.id for doc in docs}
+    removals = [str(entry_id) for entry_id in ids if entry_id not in live]
+    for entry_id in ids:  # translations no longer live, or of entries no longer live
+        removals += [i for i in search_locales.translation_ids(entry_id) if i not in indexed]
+    if removals:
         backend().remove(removals)
 
 
@@ -251,6 +251,11 @@ def _note_failure(error: str) -> None:
 
 
 def _all_documents() -> Iterator[SearchDocument]:
-    query = sa.select(LiveEntry).order_by(LiveEntry.entry_id).execution_options(yield_per=1000)
+    query = sa.select(LiveEntry).order_by(LiveEntry.entry_id).execution_options(yield_per=BATCH)
+    batch: list[LiveEntry] = []
     for entry in db.session.scalars(query):
-        yield to_document(entry)
+        batch.append(entry)
+        if len(batch) == BATCH:
+            yield from to_documents(batch)
+            batch = []
+    yield from to_documents(batch)

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from kb.extensions import db
 from kb.models import Revision
 from kb.models.types import utcnow
-from kb.services import changes, indexing
+from kb.services import changes, indexing, translation_sync
 from kb.services.resources import Resource
+from kb.webhooks import events as webhook_events
 
 
 def save_draft(
@@ -69,6 +70,17 @@ def save_draft(
     return obj
 
 
+def lock(obj: Any) -> Any:
+    """Re-read ``obj`` under a row lock until the transaction ends (PostgreSQL ``FOR UPDATE``), so
+    concurrent publishes, unpublishes and deletes of one object run one after the other, each on the
+    state the previous one committed: no duplicate live row, no deadlock between the live copy and
+    the draft, no stale version. SQLite needs none: a writer holds the database's write lock from its
+    first read (BEGIN IMMEDIATE, kb/database.py)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.refresh(obj, with_for_update=True)
+    return obj
+
+
 def snapshot(res: Resource, obj: Any) -> dict[str, Any]:
     """The draft as JSON-safe data, in the shape the input schema accepts."""
     return res.input_schema().dump({"slug": obj.slug, **res.content(obj)})
@@ -91,23 +103,27 @@ def publish(res: Resource, obj: Any) -> Any:
     obj.live = live
     obj.status, obj.published_at = "published", now
     db.session.flush()
-    _live_changed(res, obj, "upsert")
+    _live_changed(res, obj, "upsert", "published")
+    translation_sync.source_published(res, obj)
     return live
 
 
-def unpublish(res: Resource, obj: Any, *, status: str = "draft") -> None:
-    """Take the object off the public API (keeping its draft); ``status`` is draft or archived."""
+def unpublish(res: Resource, obj: Any, *, status: str = "draft", event: str = "unpublished") -> None:
+    """Take the object off the public API (keeping its draft); ``status`` is draft or archived;
+    ``event`` the webhook event it emits if it was live (unpublished, or deleted)."""
     was_live = obj.live is not None
+    translation_sync.source_unpublished(res, obj, event)
     obj.live = None
     obj.status = status
     db.session.flush()
     if was_live:
-        _live_changed(res, obj, "remove")
+        _live_changed(res, obj, "remove", event)
 
 
 def delete(res: Resource, obj: Any) -> None:
     """Delete the object, its live copy and its revisions."""
-    unpublish(res, obj)
+    unpublish(res, obj, event="deleted")
+    translation_sync.source_deleted(res, obj)
     db.session.execute(
         sa.delete(Revision).where(Revision.object_type == res.name, Revision.object_id == obj.id)
     )
@@ -115,7 +131,8 @@ def delete(res: Resource, obj: Any) -> None:
     db.session.flush()
 
 
-def _live_changed(res: Resource, obj: Any, change: str) -> None:
-    changes.record(obj.slug, res.feed_kind(obj), change, obj.version)
+def _live_changed(res: Resource, obj: Any, change: str, event: str) -> None:
+    changes.record(obj.slug, res.feed_kind(obj), change, obj.version, locale=obj.locale)
     if res.indexed:
         indexing.record(obj.id, change)
+    webhook_events.emit(res.name, obj.slug, res.feed_kind(obj), obj.locale, obj.version, event)

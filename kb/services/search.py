@@ -1,17 +1,17 @@
-"""Public search and suggestions, over the live content the index holds."""
+"""Public search and suggestions, over the live content the index holds, along a locale chain."""
 
 from __future__ import annotations
 
-import hashlib
-import time
+from collections.abc import Sequence
 from typing import Any
 
-from flask import request
-
 from kb.errors import BadRequestError
-from kb.search import SearchQueryError, Suggestion
-from kb.services import indexing
+from kb.search import SearchQueryError
+from kb.search.common.text import clean_control
+from kb.services import analytics, indexing, search_locales
 from kb.services.pages import Page
+
+NO_FACETS: dict[str, dict[str, int]] = {"kind": {}, "tags": {}}
 
 
 def search(
@@ -19,35 +19,52 @@ def search(
     q: str,
     page: int,
     per_page: int,
+    chain: Sequence[str],
     kind: str | None = None,
     tag: str | None = None,
     locale: str | None = None,
+    count: bool = True,
 ) -> Page:
-    started = time.perf_counter()
+    """Entries served along ``chain`` (each in its best published translation) matching ``q``: one page,
+    each hit with the ``locale`` it is served in. ``locale`` is the language the client asked for (None
+    when it did not say), as the analytics count it; ``count=False`` leaves the query out of them
+    (helper queries, facets)."""
+    if not clean_control(q).strip():
+        # Nothing to search for (spaces, control characters): no results, as for a query of punctuation.
+        # The document allows any 1-500 characters, so this is not a client error.
+        meta = {"suggestion": None, "query_id": analytics.query_id(q, locale=locale)}
+        return Page(items=[], page=page, per_page=per_page, total=0, meta=meta, extra={"facets": NO_FACETS})
+    keys = search_locales.keys_for(chain)
     try:
-        result = indexing.backend().search(q, kind=kind, tag=tag, locale=locale, page=page, per_page=per_page)
+        result = indexing.backend().search(
+            q,
+            kind=kind,
+            tag=tag,
+            locale=keys,
+            page=page,
+            per_page=per_page,
+            languages=list(chain),  # each served document matched by its own language's analysis
+        )
     except SearchQueryError as exc:
         raise BadRequestError(f"Invalid query parameter: q. {exc}", errors={"q": [str(exc)]}) from exc
-    took_ms = round((time.perf_counter() - started) * 1000, 2)
     return Page(
-        items=result.hits,
+        items=search_locales.with_locale(result.hits, chain),
         page=page,
         per_page=per_page,
         total=result.total,
-        meta={"took_ms": took_ms, "suggestion": result.suggestion},
+        meta={
+            "suggestion": result.suggestion,
+            "query_id": analytics.count_search(q, locale=locale, total=result.total, page=page, count=count),
+            **({"words": result.words} if result.words else {}),
+        },
         extra={"facets": result.facets},
     )
 
 
-def suggest(*, q: str, limit: int, locale: str | None = None) -> dict[str, list[Suggestion]]:
+def suggest(*, q: str, limit: int, chain: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Titles served along ``chain`` for what the user typed, each with its ``locale``."""
     try:
-        return {"data": indexing.backend().suggest(q, limit=limit, locale=locale)}
+        found = indexing.backend().suggest(q, limit=limit, locale=search_locales.keys_for(chain))
     except SearchQueryError as exc:
         raise BadRequestError(f"Invalid query parameter: q. {exc}", errors={"q": [str(exc)]}) from exc
-
-
-def etag() -> str:
-    """Results depend only on the query and the index state: hash the two (timings left out)."""
-    state: dict[str, Any] = indexing.backend().health()
-    key = f"{state.get('last_commit_at')}|{state.get('documents')}|{request.full_path}"
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
+    return {"data": search_locales.with_locale(found, chain)}

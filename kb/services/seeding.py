@@ -13,6 +13,7 @@ from kb.services import bulk
 
 SEED_AUTHOR = "seed"
 FOLDERS = (("entry", "entries"), ("article", "articles"))
+TRANSLATIONS = "translations"
 
 
 @dataclass
@@ -26,7 +27,9 @@ class SeedReport:
 
 
 def load_seed(path: Path) -> SeedReport:
-    """Upsert and publish every ``entries/<slug>.json`` and ``articles/<slug>.json`` under ``path``.
+    """Upsert and publish every ``entries/<slug>.json`` and ``articles/<slug>.json`` under ``path``, with
+    the translations in ``translations/<locale>/<folder>/<slug>.json`` (published, with the review
+    metadata their files give).
 
     Validated like any import, all or nothing; errors name the file.
     """
@@ -34,6 +37,7 @@ def load_seed(path: Path) -> SeedReport:
     if not files:
         raise ValidationFailed(f"{path}: no entries/*.json or articles/*.json to load.")
     items = [_item(kind, file) for kind, file in files]
+    _attach_translations(path, files, items)
     try:
         report = bulk.import_items(items, dry_run=False, author=SEED_AUTHOR)
     except ValidationFailed as exc:
@@ -43,6 +47,14 @@ def load_seed(path: Path) -> SeedReport:
 
 def _item(kind: str, file: Path) -> dict[str, Any]:
     """One published import item from a seed file named ``<slug>.json``."""
+    data = _read(file)
+    if data.get("slug") != file.stem:
+        raise ValidationFailed(f"{file}: the file must be named after its slug ({data.get('slug')}.json).")
+    return {"type": kind, "status": "published", "draft": data, "live": data}
+
+
+def _read(file: Path) -> dict[str, Any]:
+    """A seed file's JSON object."""
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
@@ -51,9 +63,24 @@ def _item(kind: str, file: Path) -> dict[str, Any]:
         raise ValidationFailed(f"{file}: not valid JSON ({exc})") from exc
     if not isinstance(data, dict):
         raise ValidationFailed(f"{file}: expected a JSON object.")
-    if data.get("slug") != file.stem:
-        raise ValidationFailed(f"{file}: the file must be named after its slug ({data.get('slug')}.json).")
-    return {"type": kind, "status": "published", "draft": data, "live": data}
+    return data
+
+
+def _attach_translations(path: Path, files: list[tuple[str, Path]], items: list[dict[str, Any]]) -> None:
+    """Add each translation file to the item of the source file it translates."""
+    by_path = {(file.parent.name, file.name): item for (_, file), item in zip(files, items, strict=True)}
+    for file in sorted((path / TRANSLATIONS).glob("*/*/*.json")):
+        folder, locale = file.parent.name, file.parent.parent.name
+        item = by_path.get((folder, file.name))
+        if item is None:
+            raise ValidationFailed(f"{file}: no {folder}/{file.name} for it to translate.")
+        data = _read(file)
+        if data.get("slug") != file.stem or data.get("locale") != locale:
+            raise ValidationFailed(f"{file}: slug and locale must match the file's name and folder.")
+        text = {k: v for k, v in data.items() if k not in ("slug", "locale", "source_locale")}
+        item.setdefault("translations", []).append(
+            {"locale": locale, "status": "published", "draft": text, "live": text}
+        )
 
 
 def _by_file(errors: Any, files: list[tuple[str, Path]]) -> Any:

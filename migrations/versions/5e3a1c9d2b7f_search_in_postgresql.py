@@ -4,12 +4,12 @@ Revision ID: 5e3a1c9d2b7f
 Revises: c84f594996c7
 Create Date: 2026-11-24 05:10:00
 
-The statements are kb.search.pg_schema's, shared with PostgresBackend.ensure_schema(); the tables are
+The statements are kb.search.postgres.ddl's, shared with PostgresBackend.ensure_schema(); the tables are
 not on the models' metadata, so autogenerate leaves them alone (migrations/env.py, kb.database).
 """
 from alembic import op
 
-from kb.search.pg_schema import ddl, drop_ddl
+from kb.search.postgres.ddl import ddl, drop_ddl
 
 revision = "5e3a1c9d2b7f"
 down_revision = "c84f594996c7"

@@ -16,6 +16,7 @@ from tests.conftest import make_app
 
 E, A = "/api/v1/admin/entries", "/api/v1/admin/articles"
 ENTRY, ARTICLE = f"{E}/bruising", f"{A}/microneedling-complications"
+HOOKS = "/api/v1/admin/webhooks"
 
 # (method, path, least role allowed)
 TABLE = [
@@ -43,6 +44,22 @@ TABLE = [
     ("GET", f"{ARTICLE}/revisions", "editor"),
     ("GET", f"{ARTICLE}/revisions/1", "editor"),
     ("POST", f"{ARTICLE}/revisions/1/restore", "editor"),
+    *(
+        row
+        for base in (ENTRY, ARTICLE)
+        for row in (
+            ("GET", f"{base}/translations", "editor"),
+            ("GET", f"{base}/translations/es", "editor"),
+            ("PUT", f"{base}/translations/es", "editor"),
+            ("PATCH", f"{base}/translations/es", "editor"),
+            ("POST", f"{base}/translations/es/publish", "publisher"),
+            ("POST", f"{base}/translations/es/unpublish", "publisher"),
+            ("GET", f"{base}/translations/es/revisions", "editor"),
+            ("GET", f"{base}/translations/es/revisions/1", "editor"),
+            ("POST", f"{base}/translations/es/revisions/1/restore", "editor"),
+        )
+    ),
+    ("GET", "/api/v1/admin/translations", "editor"),
     ("GET", "/api/v1/admin/tokens", "admin"),
     ("POST", "/api/v1/admin/tokens", "admin"),
     ("GET", "/api/v1/admin/tokens/1", "admin"),
@@ -50,7 +67,35 @@ TABLE = [
     ("GET", "/api/v1/admin/audit", "admin"),
     ("GET", "/api/v1/admin/review-due", "editor"),
     ("POST", "/api/v1/admin/import?dry_run=true", "admin"),
+    ("GET", "/api/v1/admin/jobs/1", "admin"),
     ("GET", "/api/v1/admin/export", "editor"),
+    ("GET", "/api/v1/admin/search/analytics", "admin"),
+    ("GET", HOOKS, "admin"),
+    ("POST", HOOKS, "admin"),
+    ("GET", f"{HOOKS}/whe_x", "admin"),
+    ("PATCH", f"{HOOKS}/whe_x", "admin"),
+    ("DELETE", f"{HOOKS}/whe_x", "admin"),
+    ("POST", f"{HOOKS}/whe_x/rotate-secret", "admin"),
+    ("POST", f"{HOOKS}/whe_x/test", "admin"),
+    ("GET", f"{HOOKS}/whe_x/deliveries", "admin"),
+    ("GET", f"{HOOKS}/whe_x/deliveries/1", "admin"),
+    ("POST", f"{HOOKS}/whe_x/deliveries/1/redeliver", "admin"),
+    ("GET", f"{ENTRY}/schedule", "publisher"),
+    ("POST", f"{ENTRY}/schedule", "publisher"),
+    ("GET", f"{ARTICLE}/schedule", "publisher"),
+    ("POST", f"{ARTICLE}/schedule", "publisher"),
+    ("GET", f"{ENTRY}/translations/es/schedule", "publisher"),
+    ("POST", f"{ENTRY}/translations/es/schedule", "publisher"),
+    ("GET", f"{ARTICLE}/translations/es/schedule", "publisher"),
+    ("POST", f"{ARTICLE}/translations/es/schedule", "publisher"),
+    ("GET", "/api/v1/admin/schedules", "publisher"),
+    ("GET", "/api/v1/admin/schedules/sch_x", "publisher"),
+    ("PATCH", "/api/v1/admin/schedules/sch_x", "publisher"),
+    ("POST", "/api/v1/admin/schedules/sch_x/cancel", "publisher"),
+    ("POST", f"{ENTRY}/preview", "editor"),
+    ("POST", f"{ARTICLE}/preview", "editor"),
+    ("POST", f"{ENTRY}/translations/es/preview", "editor"),
+    ("POST", f"{ARTICLE}/translations/es/preview", "editor"),
 ]
 RANK = {"anonymous": -1, "editor": 0, "publisher": 1, "admin": 2}
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from kb.extensions import db
+from kb.models import ApiToken
 
 Headers = dict[str, dict[str, str]]
 TOKENS = "/api/v1/admin/tokens"
@@ -64,14 +66,30 @@ def test_api_creates_lists_and_revokes_tokens(client: FlaskClient, auth: Headers
     )
 
 
-def test_expired_token_is_refused(client: FlaskClient, auth: Headers) -> None:
+def test_expired_token_is_refused(app: Flask, client: FlaskClient, auth: Headers) -> None:
     created = client.post(
         TOKENS,
-        json={"name": "old", "role": "admin", "expires_at": "2001-01-01T00:00:00Z"},
+        json={"name": "soon", "role": "admin", "expires_at": "2999-01-01T00:00:00Z"},
         headers=auth["admin"],
     )
     secret = created.get_json()["token"]
+    assert client.get(TOKENS, headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    with app.app_context():  # time passes
+        past = datetime(2001, 1, 1, tzinfo=UTC)
+        db.session.execute(sa.update(ApiToken).where(ApiToken.name == "soon").values(expires_at=past))
+        db.session.commit()
     assert client.get(TOKENS, headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+def test_an_already_expired_token_is_refused_at_creation(client: FlaskClient, auth: Headers) -> None:
+    for when in ("2001-01-01T00:00:00Z", "2020-06-01T12:00:00+02:00"):
+        created = client.post(
+            TOKENS, json={"name": "old", "role": "admin", "expires_at": when}, headers=auth["admin"]
+        )
+        assert created.status_code == 422
+        assert "in the future" in created.get_json()["errors"]["expires_at"][0]
+    listed = client.get(TOKENS, headers=auth["admin"]).get_json()["data"]
+    assert "old" not in {t["name"] for t in listed}
 
 
 def test_invalid_token_requests(client: FlaskClient, auth: Headers) -> None:
@@ -125,3 +143,20 @@ def test_rejected_write_is_not_audited_as_done(app: Flask, client: FlaskClient, 
             sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "entry.update")
         )
     assert count == 0
+
+
+def test_token_ids_are_random_public_ids(client: FlaskClient, auth: dict[str, dict[str, str]]) -> None:
+    """Admin URLs name tokens by a random id, not a guessable sequence number."""
+    listed = client.get("/api/v1/admin/tokens", headers=auth["admin"]).get_json()["data"]
+    ids = [token["id"] for token in listed]
+    assert len(ids) == len(set(ids)) == 3
+    for token_id in ids:
+        assert isinstance(token_id, str)
+        assert token_id.startswith("tok_")
+        assert len(token_id) >= 20
+    assert client.get(f"/api/v1/admin/tokens/{ids[0]}", headers=auth["admin"]).get_json()["id"] == ids[0]
+    for guess in ("1", "2", "3"):
+        assert client.get(f"/api/v1/admin/tokens/{guess}", headers=auth["admin"]).status_code == 404
+    revoked = client.delete(f"/api/v1/admin/tokens/{ids[0]}", headers=auth["admin"])
+    assert revoked.status_code == 200
+    assert revoked.get_json()["revoked_at"]

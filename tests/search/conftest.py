@@ -1,7 +1,8 @@
 """Fixtures for the search backend contract suite.
 
-``backend`` is parametrized over backend factories: every backend (Whoosh today, PostgreSQL later)
-must pass the same tests, written only against :class:`kb.search.SearchBackend`. A factory takes
+``backend`` is parametrized over backend factories: every backend (Whoosh, PostgreSQL) must pass the
+same tests (tests/search/test_contract.py), written only against :class:`kb.search.SearchBackend`;
+``common/``, ``whoosh/`` and ``postgres/`` hold the tests of each part of kb/search/. A factory takes
 a ``store`` (here a directory) so a test can open a second instance on the same index.
 """
 

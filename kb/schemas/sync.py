@@ -1,0 +1,117 @@
+"""Full sync for offline apps: the arguments and the pages of ``GET /api/v1/sync``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import ValidationError, fields, validate
+
+from kb.schemas.article import ArticleSchema
+from kb.schemas.entry import EntrySchema
+from kb.schemas.fields import choice
+from kb.schemas.locale import LocaleArgsSchema
+from kb.sync import cursors
+
+
+class CursorField(fields.String):
+    """A ``next_cursor`` of an earlier page, loaded as a :class:`kb.sync.cursors.Cursor`."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> cursors.Cursor:
+        return cursors.decode(super()._deserialize(value, attr, data, **kwargs))
+
+
+class SyncArgsSchema(LocaleArgsSchema):
+    cursor = CursorField(
+        metadata={
+            "minLength": 1,
+            "maxLength": cursors.MAX_LENGTH,
+            "description": "The `next_cursor` of your last page (it carries the locale chain): without it, "
+            "an initial sync starts in the chain `locale` (else Accept-Language) gives",
+            "pattern": "^[A-Za-z0-9_-]+$",
+        },
+    )
+    limit = fields.Integer(
+        load_default=50, validate=validate.Range(1, 200), metadata={"description": "Items per page"}
+    )
+
+    fallback = choice(
+        "Fallback",
+        ["chain", "none"],
+        metadata={
+            "description": "`none`: only items published in the requested locale itself (default chain)"
+        },
+    )
+
+    @ma.validates_schema
+    def one_start(self, data: dict[str, Any], **_: Any) -> None:
+        for name in ("locale", "fallback"):
+            if "cursor" in data and name in data:
+                raise ValidationError(
+                    "Not with cursor: a cursor carries the locale chain of its sync.", field_name=name
+                )
+
+
+def _typed(base: type[ma.Schema], type_: str) -> type[ma.Schema]:
+    class Typed(base):  # type: ignore[valid-type, misc]
+        type = fields.String(
+            required=True,
+            validate=validate.OneOf([type_]),
+            metadata={"enum": [type_], "description": "Item type"},
+        )
+
+    Typed.__name__ = f"Sync{type_.capitalize()}Schema"
+    return Typed
+
+
+SyncEntrySchema = _typed(EntrySchema, "entry")
+SyncArticleSchema = _typed(ArticleSchema, "article")
+_SCHEMAS = {"entry": SyncEntrySchema(), "article": SyncArticleSchema()}
+
+
+class SyncItemField(fields.Field):
+    """An entry or an article in its public detail shape, tagged with its ``type``."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return _SCHEMAS[value["type"]].dump(value)
+
+
+class TombstoneSchema(ma.Schema):
+    slug = fields.String(required=True)
+    kind = fields.String(
+        required=True, metadata={"description": "Entry kind, or `article`: with the slug, what to drop"}
+    )
+    locale = fields.String(required=True, metadata={"description": "The locale of the item's last change"})
+    version = fields.Integer(required=True, metadata={"description": "The version in that locale"})
+
+
+class SyncPageSchema(ma.Schema):
+    data = fields.List(
+        SyncItemField(
+            metadata={
+                "one_of": [SyncEntrySchema, SyncArticleSchema],
+                "discriminator": {
+                    "propertyName": "type",
+                    "mapping": {"entry": SyncEntrySchema, "article": SyncArticleSchema},
+                },
+            }
+        ),
+        required=True,
+        metadata={
+            "description": "Items to store (replacing any copy with the same type and slug), each exactly as "
+            "GET /api/v1/entries/{slug} or /api/v1/articles/{slug} shows it along the chain"
+        },
+    )
+    tombstones = fields.List(
+        fields.Nested(TombstoneSchema),
+        required=True,
+        metadata={
+            "description": "Items to drop: nothing of them is served along the chain any more (one you do "
+            "not hold can be ignored); always empty in an initial sync"
+        },
+    )
+    next_cursor = fields.String(required=True, metadata={"description": "Pass as `cursor` next time"})
+    has_more = fields.Boolean(
+        required=True,
+        metadata={"description": "More pages now: ask again with next_cursor; false: you are up to date"},
+    )

@@ -1,0 +1,276 @@
+"""The SQL of one search: match, rank, count, facets, and the hits of one page with highlights.
+
+Matching uses the GIN index of ``tsv`` (words, phrases, synonyms, typos, completions). Ranking has
+two passes, like a search engine's rescoring: every match gets a cheap ``ts_rank`` over ``tsv_head``
+(title, summary, tags, details: a small vector kept in the row), then the best
+:data:`RESCORE_WINDOW` get the real score: per unit and per part (exact, synonyms, typos, completions)
+``ts_rank_cd`` over the full weighted ``tsv`` times the part's factor, summed. Pages inside the window
+follow the real score, deeper pages the first pass. The full vector is read once per rescored row (not
+once per ``ts_rank_cd`` call).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from kb.search.base import SearchHit
+from kb.search.common.highlight import ELLIPSIS, MARK_CLOSE, MARK_OPEN
+from kb.search.common.languages import DEFAULT_LANGUAGE
+from kb.search.common.ranking import FIELD_BOOSTS
+from kb.search.postgres.ddl import DOCUMENTS, config_for, escaped
+from kb.search.postgres.query import UnitQuery, any_of, quote
+
+# ts_rank weights for {D, C, B, A} = body, details, summary + tags, title: the field boosts 1 : 1.5 : 3 : 6.
+WEIGHTS = [FIELD_BOOSTS[f] / FIELD_BOOSTS["title"] for f in ("body", "details", "summary", "title")]
+RANK_NORMALIZATION = 1  # divide by 1 + log(document length): long bodies do not win by length alone
+RESCORE_WINDOW = 100
+TITLE_OPTIONS = f"HighlightAll=true, StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}"
+FRAGMENT_OPTIONS = f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxWords=35, MinWords=15, MaxFragments=1"
+_WORD = re.compile(r"\w")
+
+
+_LANGUAGE = " AND d.language = %(language)s"
+_ORDER = "urgent DESC, lead DESC, matched DESC, coarse DESC, id"  # safety first, then Meilisearch's last
+
+
+@dataclass(frozen=True)
+class Filters:
+    kind: str | None = None
+    tag: str | None = None
+    locale: tuple[str, ...] | None = None  # any of these keys
+    language: str = DEFAULT_LANGUAGE  # the analysis language whose documents are searched
+
+
+class SearchSQL:
+    """Statements over one list of units; ``mode`` "and" needs every unit, "or" any (ranked by count).
+
+    Each condition is one tsquery on ``tsv`` that its GIN index answers exactly (the full vector is never
+    read to recheck a row), plus the phrase tests on the small ``tsv_head``; in "or" mode the units
+    each row matched are counted with one hashed id set per unit, again from the index alone.
+    """
+
+    def __init__(self, units: list[UnitQuery], mode: str, filters: Filters):
+        self.units = units
+        self.mode = mode
+        self.filters = filters
+        self.params: dict[str, object] = {
+            "weights": WEIGHTS,
+            "norm": RANK_NORMALIZATION,
+            "head": any_of(u.query for u in units),
+            "all": " & ".join(f"({u.query})" for u in units),
+            "any": any_of(u.query for u in units),
+            "locale": list(filters.locale) if filters.locale is not None else None,
+            "language": filters.language,
+            "urgent": any_of(u.urgent for u in units if u.urgent) or None,
+            "kind": filters.kind,
+            "tag": filters.tag,
+        }
+        for i, unit in enumerate(units):
+            self.params[f"u{i}"] = unit.query
+
+    def _exact(self, i: int) -> str:
+        """The phrase test of unit ``i`` on the row ``d`` ("" unless the unit is a phrase): the exact
+        phrase in the head, or its words not all in the head (so all in the body), or another match."""
+        unit = self.units[i]
+        if not unit.phrase:
+            return ""
+        self.params[f"ph{i}"], self.params[f"pw{i}"] = unit.phrase
+        test = f"d.tsv_head @@ %(ph{i})s::tsquery OR NOT d.tsv_head @@ %(pw{i})s::tsquery"
+        if unit.others:
+            self.params[f"po{i}"] = unit.others
+            test += f" OR d.id IN (SELECT id FROM {DOCUMENTS} WHERE tsv @@ %(po{i})s::tsquery)"
+        return f"({test})"
+
+    def _tests(self) -> str:
+        """The phrase tests of every unit, as " AND ..." conditions."""
+        return "".join(f" AND {t}" for t in map(self._exact, range(len(self.units))) if t)
+
+    def check(self) -> str:
+        """One row: whether each unit matches some document, and whether one document has them all."""
+        each = ", ".join(
+            f"EXISTS (SELECT 1 FROM {DOCUMENTS} d WHERE d.tsv @@ %(u{i})s::tsquery{_LANGUAGE}"
+            + (f" AND {self._exact(i)})" if self.units[i].phrase else ")")
+            for i in range(len(self.units))
+        )
+        every = (
+            f"EXISTS (SELECT 1 FROM {DOCUMENTS} d WHERE d.tsv @@ %(all)s::tsquery{_LANGUAGE}{self._tests()})"
+        )
+        return f"SELECT ARRAY[{each}]::bool[], {every}"
+
+    def _match(self) -> str:
+        """The matches (before the kind and tag filters), with the units each matched and the first-pass
+        score (0 for documents whose head holds no query word)."""
+        locale = " AND d.locale = ANY(%(locale)s)" if self.filters.locale is not None else ""
+        locale += _LANGUAGE
+        score = ", ts_rank(%(weights)s::float4[], d.tsv_head, %(head)s::tsquery) AS coarse"
+        urgent = ", coalesce(d.tsv_urgent @@ %(urgent)s::tsquery, false) AS urgent"
+        # safety first: a document whose urgent warning sign a unit matches is a result without every word
+        urgent_too = " OR d.tsv_urgent @@ %(urgent)s::tsquery" if self.params["urgent"] else ""
+        if self.mode == "and":
+            return f"""
+            m AS MATERIALIZED (
+                SELECT d.id, d.kind, d.tags, 1 AS matched, 1 AS lead{score}{urgent}
+                FROM {DOCUMENTS} d
+                WHERE (d.tsv @@ %(all)s::tsquery{self._tests()}{urgent_too}){locale}
+            )"""
+        flags = ", ".join(
+            f"(d.id IN (SELECT id FROM {DOCUMENTS} WHERE tsv @@ %(u{i})s::tsquery)"
+            + (f" AND {self._exact(i)})::int AS f{i}" if self.units[i].phrase else f")::int AS f{i}")
+            for i in range(len(self.units))
+        )
+        count = range(len(self.units))
+        matched = " + ".join(f"f{i}" for i in count)
+        lead = " + ".join("*".join(f"f{j}" for j in range(i + 1)) for i in count)  # leading units matched
+        return f"""
+        m AS MATERIALIZED (
+            SELECT id, kind, tags, {matched} AS matched, {lead} AS lead, coarse, urgent FROM (
+                SELECT d.id, d.kind, d.tags, {flags}{score}{urgent}
+                FROM {DOCUMENTS} d
+                WHERE d.tsv @@ %(any)s::tsquery{locale}
+            ) s
+            WHERE {matched} > 0
+        )"""
+
+    def _filters(self) -> str:
+        return f"true{self._kind()}{self._tag()}"
+
+    def _kind(self) -> str:
+        return " AND kind = %(kind)s" if self.filters.kind is not None else ""
+
+    def _tag(self) -> str:
+        return " AND tags @> ARRAY[%(tag)s]::text[]" if self.filters.tag is not None else ""
+
+    def _fine(self) -> str:
+        terms = []
+        for i, unit in enumerate(self.units):
+            for j, (factor, query) in enumerate(unit.parts):
+                self.params[f"p{i}_{j}"] = query
+                terms.append(
+                    f"{factor!r} * ts_rank_cd(%(weights)s::float4[], x.v, %(p{i}_{j})s::tsquery, %(norm)s)"
+                )
+        return " + ".join(terms) or "0"
+
+    def main(self) -> str:
+        """One row: total, kind counts, tag counts, the rescored window as [id, score] pairs, and
+        whether some document (in any locale) matches every unit (always true in "or" mode)."""
+        every = "true"
+        if self.mode == "and":
+            every = f"""CASE WHEN EXISTS (SELECT 1 FROM m) THEN true ELSE EXISTS (
+                SELECT 1 FROM {DOCUMENTS} d WHERE d.tsv @@ %(all)s::tsquery{_LANGUAGE}{self._tests()}) END"""
+        return f"""
+        WITH {self._match()},
+        r AS (
+            SELECT w.id, w.matched, w.lead, w.urgent, w.coarse, {self._fine()} AS score
+            FROM (
+                SELECT id, matched, lead, urgent, coarse FROM m WHERE {self._filters()}
+                ORDER BY {_ORDER} LIMIT {RESCORE_WINDOW}
+            ) w
+            CROSS JOIN LATERAL (
+                SELECT d.tsv || ''::tsvector AS v
+                FROM {DOCUMENTS} d WHERE d.id = w.id OFFSET 0
+            ) x
+        )
+        SELECT
+            (SELECT count(*) FROM m WHERE {self._filters()}),
+            (SELECT coalesce(json_object_agg(kind, n), '{{}}'::json)
+             FROM (SELECT kind, count(*) AS n FROM m WHERE true{self._tag()} GROUP BY kind) k),
+            (SELECT coalesce(json_object_agg(tag, n), '{{}}'::json)
+             FROM (SELECT tag, count(*) AS n
+                   FROM (SELECT unnest(tags) AS tag FROM m WHERE true{self._kind()}) t GROUP BY tag) g),
+            (SELECT coalesce(json_agg(json_build_array(id, score, urgent, lead, matched)
+                                      ORDER BY urgent DESC, lead DESC, matched DESC, score DESC, coarse DESC,
+                                      id), '[]'::json)
+             FROM r),
+            {every}
+        """
+
+    def tail(self, offset: int, limit: int) -> str:
+        """[id, first-pass score] rows beyond the window, in first-pass order."""
+        return f"""
+        WITH {self._match()}
+        SELECT id::text, coarse, urgent, lead, matched FROM m WHERE {self._filters()}
+        ORDER BY {_ORDER} OFFSET {int(offset)} LIMIT {int(limit)}
+        """
+
+
+def highlight_queries(units: list[UnitQuery]) -> dict[str, str | None]:
+    """tsqueries of the lexemes to mark: in any field, in the details only, in the body only."""
+    stems = sorted(set().union(*(u.stems for u in units))) if units else []
+    return {
+        "hq": " | ".join(map(quote, stems)) or None,
+        "hq_c": " | ".join(quote(s) + ":C" for s in stems) or None,
+        "hq_d": " | ".join(quote(s) + ":D" for s in stems) or None,
+    }
+
+
+def page_sql(queries: dict[str, str | None], language: str = DEFAULT_LANGUAGE) -> str:
+    """Hits for ``%(ids)s`` with highlights: the whole title, and one fragment of the first of summary,
+    details, body that holds a marked word (escaped first, so every character but the marks is)."""
+    config = config_for(language)
+    if not queries["hq"]:
+        title, field, fragment = escaped("d.title"), "NULL::text", "NULL::text"
+    else:
+        title = f"ts_headline('{config}', {escaped('d.title')}, %(hq)s::tsquery, %(title_options)s)"
+        field = f"""CASE
+            WHEN to_tsvector('{config}', {escaped("d.summary")}) @@ %(hq)s::tsquery THEN 'summary'
+            WHEN d.tsv @@ %(hq_c)s::tsquery THEN 'details'
+            WHEN d.tsv @@ %(hq_d)s::tsquery THEN 'body' END"""
+        fragment = f"ts_headline('{config}', {escaped('t.text')}, %(hq)s::tsquery, %(fragment_options)s)"
+    return f"""
+    SELECT d.id::text, d.slug, d.kind, d.title, d.summary, {title} AS title_hl, f.field, t.text,
+           CASE WHEN t.text <> '' THEN {fragment} END AS fragment, d.urgent_action
+    FROM {DOCUMENTS} d
+    CROSS JOIN LATERAL (SELECT {field} AS field) f
+    CROSS JOIN LATERAL (
+        SELECT CASE f.field WHEN 'summary' THEN d.summary WHEN 'details' THEN d.details
+                            WHEN 'body' THEN d.body END AS text
+    ) t
+    WHERE d.id = ANY(%(ids)s::uuid[])
+    """
+
+
+def page_params(queries: dict[str, str | None], ids: list[str]) -> dict[str, object]:
+    return {**queries, "ids": ids, "title_options": TITLE_OPTIONS, "fragment_options": FRAGMENT_OPTIONS}
+
+
+def fragment(headline: str | None, text: str) -> str | None:
+    """A ts_headline fragment of ``text`` with an ellipsis where text was left out; None without a mark."""
+    if not headline or MARK_OPEN not in headline:
+        return None
+    body = headline.strip()
+    source = html.escape(text, quote=False)
+    at = source.find(body.replace(MARK_OPEN, "").replace(MARK_CLOSE, ""))
+    if at < 0:
+        return body
+    before = _WORD.search(source, 0, at) is not None
+    rest = source[at + len(body.replace(MARK_OPEN, "").replace(MARK_CLOSE, "")) :]
+    if _WORD.search(rest):
+        return (ELLIPSIS if before else "") + body + ELLIPSIS
+    return (ELLIPSIS if before else "") + body + rest.rstrip()  # ts_headline drops closing punctuation
+
+
+def _quote(escaped_html: str) -> str:
+    """Quotes escaped too, as the Whoosh backend's highlights are (text is analysed with quote=False,
+    so this is done on the headline; the only markup in it, <mark>, holds no quote)."""
+    return escaped_html.replace('"', "&quot;").replace("'", "&#x27;")
+
+
+def make_hit(row: tuple, score: float, urgent: bool = False) -> SearchHit:
+    """A hit from a :func:`page_sql` row (``urgent``: the query matched an urgent warning sign of it)."""
+    _id, slug, kind, title, summary, title_hl, field, text, headline, action = row
+    highlights = {"title": _quote(title_hl)}
+    marked = fragment(headline, text or "") if field else None
+    if marked:
+        highlights[field] = _quote(marked)
+    return SearchHit(
+        slug=slug,
+        kind=kind,
+        title=title,
+        summary=summary,
+        score=round(score, 6),
+        highlights=highlights,
+        urgent=urgent,
+        action=action if urgent else None,
+    )

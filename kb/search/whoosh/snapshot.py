@@ -1,0 +1,195 @@
+"""One immutable state of the index, opened for reading, with everything derived from it cached.
+
+A snapshot is replaced (never updated) when CURRENT or LAST_COMMIT changes, so caches need no
+invalidation: per-document cards (for hits, filters, facets and ids()), the title suggester, the
+vocabulary and the scorer all belong to exactly one state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from collections.abc import Collection, Iterable
+from functools import cached_property
+from itertools import chain
+from pathlib import Path
+
+from kb.search.whoosh.fields import unpack_card
+from kb.search.whoosh.lowlevel import flat_postings
+from kb.search.whoosh.lowlevel.postings import column_values
+from kb.search.whoosh.matching import UnitMatch
+from kb.search.whoosh.scoring import Scorer
+from kb.search.whoosh.titles import Card, TitleSuggester
+from kb.search.whoosh.vocabulary import Vocabulary
+
+VOCAB_FILE = "VOCAB"
+FACET_MASK_MIN = 2000  # from this many matches on, facets are counted with bitmasks
+
+
+class IndexSnapshot:
+    """A Whoosh searcher plus caches for one index state.
+
+    After a commit a new snapshot opens a fresh searcher rather than calling ``searcher.refresh()``:
+    Whoosh reuses the reader of a segment whose deletions changed, so deletes would go unseen.
+    """
+
+    def __init__(self, ix, gen_dir: Path, key: tuple, searcher=None, facet_mask_min: int = FACET_MASK_MIN):
+        self.ix = ix
+        self.gen_dir = gen_dir
+        self.key = key
+        self.facet_mask_min = facet_mask_min
+        self.mask_counts = 0  # facets counted with bitmasks so far (tests show which path ran)
+        self.searcher = searcher if searcher is not None else ix.searcher()
+        self.scorer = Scorer(self.searcher, flat_postings.for_reader(self.searcher.reader(), gen_dir))
+        raw_cards = column_values(self.searcher.reader(), "card")
+        self.cards: list[tuple | None] = [unpack_card(raw) if raw else None for raw in raw_cards]
+        self.live = [d for d, card in enumerate(self.cards) if card is not None]
+        self.kind_of = [card[2] if card else None for card in self.cards]
+        self.tags_of = [card[4] if card else () for card in self.cards]
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # a reader of a deleted generation may fail to close
+            self.searcher.close()
+
+    @property
+    def doc_count(self) -> int:
+        return len(self.live)
+
+    def ids(self) -> set[str]:
+        return {self.cards[d][5] for d in self.live}  # type: ignore[index]
+
+    @cached_property
+    def languages(self) -> frozenset[str]:
+        """The analysis languages of the documents of this state."""
+        return frozenset(self.cards[d][6] for d in self.live)  # type: ignore[index]
+
+    @cached_property
+    def vocab(self) -> Vocabulary:
+        return Vocabulary.load(self.gen_dir / VOCAB_FILE)
+
+    @cached_property
+    def suggester(self) -> TitleSuggester:
+        cards = (self.cards[d] for d in self.live)
+        return TitleSuggester(Card(title=c[0], slug=c[1], kind=c[2], locale=c[3]) for c in cards)  # type: ignore
+
+    # filters and facets --------------------------------------------------------
+
+    @cached_property
+    def _by_kind(self) -> dict[str, set[int]]:
+        return self._group(2)  # kind
+
+    @cached_property
+    def _by_locale(self) -> dict[str, set[int]]:
+        return self._group(3)  # locale
+
+    @cached_property
+    def _by_tag(self) -> dict[str, set[int]]:
+        groups: dict[str, set[int]] = {}
+        for d in self.live:
+            for tag in self.cards[d][4]:  # type: ignore[index]
+                groups.setdefault(tag, set()).add(d)
+        return groups
+
+    def _group(self, column: int) -> dict[str, set[int]]:
+        groups: dict[str, set[int]] = {}
+        for d in self.live:
+            groups.setdefault(self.cards[d][column], set()).add(d)  # type: ignore[index]
+        return groups
+
+    def docs_with(
+        self, *, kind: str | None = None, tag: str | None = None, locale: tuple[str, ...] | None = None
+    ) -> set[int] | None:
+        """Documents passing the given filters (None when no filter is given); ``locale``: any of these."""
+        sets = []
+        if kind is not None:
+            sets.append(self._by_kind.get(kind, set()))
+        if tag is not None:
+            sets.append(self._by_tag.get(tag, set()))
+        if locale is not None:
+            sets.append(set().union(*(self._by_locale.get(key, set()) for key in locale)))
+        if not sets:
+            return None
+        smallest = min(sets, key=len)
+        return smallest.intersection(*[s for s in sets if s is not smallest])
+
+    def facets(
+        self,
+        base: Collection[int],
+        kind_docs: set[int] | None,
+        tag_docs: set[int] | None,
+        selections: dict[int, int] | None = None,
+    ) -> dict[str, dict[str, int]]:
+        """Kind counts over ``base`` within the tag filter, tag counts within the kind filter.
+        ``selections``: bitmasks (see :meth:`unit_mask`) of document sets by ``id()``, if known."""
+        kind_scope = base if tag_docs is None else tag_docs.intersection(base)
+        tag_scope = base if kind_docs is None else kind_docs.intersection(base)
+        selections = {} if selections is None else selections
+        return {
+            "kind": self.facet_counts(kind_scope, "kind", selections),
+            "tags": self.facet_counts(tag_scope, "tags", selections),
+        }
+
+    def facet_counts(
+        self,
+        docs: Collection[int],
+        facet: str,
+        selections: dict[int, int] | None = None,
+        mask_min: int | None = None,
+    ) -> dict[str, int]:
+        """Counts of ``"kind"`` or ``"tags"`` values over ``docs``, largest first.
+
+        Small sets are counted document by document (in C: map + Counter); large ones as bitmask
+        intersections: one bit per document, so one big-integer AND and popcount per value.
+        ``mask_min``: the size from which on bitmasks are used (default: the snapshot's)."""
+        if len(docs) < (self.facet_mask_min if mask_min is None else mask_min):
+            values = self.kind_of if facet == "kind" else self.tags_of
+            if facet == "kind":
+                counts = Counter(map(values.__getitem__, docs))
+            else:
+                counts = Counter(chain.from_iterable(map(values.__getitem__, docs)))
+        else:
+            key = id(docs)
+            if selections is None or key not in selections:
+                selection = _bitmask(map(docs.__contains__, range(len(self.cards))))
+                if selections is not None:
+                    selections[key] = selection
+            else:
+                selection = selections[key]
+            masks = self._masks(facet)
+            self.mask_counts += 1
+            counts = Counter({value: n for value, m in masks.items() if (n := (selection & m).bit_count())})
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def unit_mask(self, match: UnitMatch) -> int:
+        """The bitmask of the documents a query unit matches (cached with the unit's scores)."""
+        key = ("mask", match.key)
+        mask = self.scorer.cached(key) if match.key else None
+        if mask is None:
+            mask = _bitmask(map(match.scores.__contains__, range(len(self.cards))))
+            if match.key:
+                self.scorer.remember(key, mask, len(self.cards) // 64 + 1)
+        return mask
+
+    def _masks(self, facet: str) -> dict[str, int]:
+        """Per facet value, an integer with bit ``d`` set for each of its documents."""
+        cache = self.__dict__.setdefault("_facet_masks", {})
+        if facet not in cache:
+            size = len(self.cards)
+            groups = self._by_tag if facet == "tags" else self._by_kind
+            masks = {}
+            for value, members in groups.items():
+                flags = bytearray(size)
+                for d in members:
+                    flags[d] = 1
+                masks[value] = _bitmask(flags)
+            cache[facet] = masks
+        return cache[facet]
+
+
+_BINARY_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
+
+
+def _bitmask(flags: Iterable[bool | int]) -> int:
+    """An integer with bit ``d`` set where ``flags[d]`` is true (one byte per flag -> one bit, in C)."""
+    digits = bytes(flags).translate(_BINARY_DIGITS)[::-1]
+    return int(digits, 2) if digits else 0

@@ -1,0 +1,120 @@
+"""As-you-type title suggestions from a compact in-memory structure (rebuilt when the index changes).
+
+Every title is normalised (folded, punctuation collapsed to single spaces) and entered once per
+word start: "Avoid Sun Exposure" gives the keys "avoid sun exposure", "sun exposure" and "exposure".
+A prefix is a contiguous range of the sorted keys (two bisections). Ranking follows the brief:
+title starts with the prefix > a later word does, then shorter title, then alphabetical; this order
+is precomputed as one integer rank per title, so a lookup only sorts small integer lists. Ranges for
+one- and two-character prefixes are large, so their top results are memoised per structure.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kb.search.base import MAX_PREFIX_CHARS, MAX_SUGGEST_LIMIT, Suggestion
+from kb.search.common.text import normalise
+
+_HIGH = "\U0010ffff"
+_MEMO_MAX_LEN = 2
+
+
+@dataclass(frozen=True)
+class Card:
+    """What suggest() needs of one document."""
+
+    title: str
+    slug: str
+    kind: str
+    locale: str
+
+
+class _Keys:
+    """Sorted keys with, in parallel, the rank of the title each key belongs to."""
+
+    def __init__(self, pairs: list[tuple[str, int]]):
+        pairs.sort()
+        self.keys = [k for k, _ in pairs]
+        self.ranks = [r for _, r in pairs]
+
+    def ranks_for(self, prefix: str) -> list[int]:
+        lo = bisect_left(self.keys, prefix)
+        hi = bisect_left(self.keys, prefix + _HIGH, lo)
+        return self.ranks[lo:hi]
+
+
+class TitleSuggester:
+    """Prefix lookups over the titles of one index state (optionally restricted to one locale)."""
+
+    def __init__(self, cards: Iterable[Card]):
+        ordered = sorted(cards, key=lambda c: (len(c.title), c.title.casefold(), c.slug))
+        self.cards = ordered
+        self.locales = [c.locale for c in ordered]
+        starts: list[tuple[str, int]] = []
+        inner: list[tuple[str, int]] = []
+        word_counts: dict[str, int] = {}
+        for rank, card in enumerate(ordered):
+            norm = normalise(card.title)
+            if not norm:
+                continue
+            starts.append((norm, rank))
+            title_words = norm.split(" ")
+            offset = 0
+            for i, word in enumerate(title_words):
+                if i:
+                    inner.append((norm[offset:], rank))
+                offset += len(word) + 1
+                word_counts[word] = word_counts.get(word, 0) + 1
+        self._starts = _Keys(starts)
+        self._inner = _Keys(inner)
+        self._title_words = sorted(word_counts)
+        self._word_counts = word_counts
+        self._memo: dict[tuple[str, tuple[str, ...] | None], list[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self.cards)
+
+    def lookup(self, prefix: str, limit: int = 10, locale: tuple[str, ...] | None = None) -> list[Suggestion]:
+        """Best ``limit`` titles for ``prefix`` (empty prefix -> []), of cards with one of ``locale``."""
+        norm = normalise(prefix[:MAX_PREFIX_CHARS])
+        limit = max(0, min(int(limit), MAX_SUGGEST_LIMIT))
+        if not norm or not limit:
+            return []
+        if len(norm) <= _MEMO_MAX_LEN:
+            key = (norm, locale)
+            ranks = self._memo.get(key)
+            if ranks is None:
+                ranks = self._memo[key] = self._best(norm, MAX_SUGGEST_LIMIT, locale)
+            ranks = ranks[:limit]
+        else:
+            ranks = self._best(norm, limit, locale)
+        cards = map(self.cards.__getitem__, ranks)
+        return [Suggestion(slug=c.slug, kind=c.kind, title=c.title) for c in cards]
+
+    def _best(self, norm: str, limit: int, locale: tuple[str, ...] | None) -> list[int]:
+        first = self._filter(self._starts.ranks_for(norm), locale)
+        best = heapq.nsmallest(limit, first)
+        if len(best) < limit:
+            seen = set(best)
+            rest = (r for r in self._filter(self._inner.ranks_for(norm), locale) if r not in seen)
+            best += heapq.nsmallest(limit - len(best), set(rest))
+        return best
+
+    def _filter(self, ranks: list[int], locale: tuple[str, ...] | None) -> list[int]:
+        if locale is None:
+            return ranks
+        locales = self.locales
+        return [r for r in ranks if locales[r] in locale]
+
+    def complete_word(self, prefix: str, limit: int = 8) -> list[str]:
+        """Up to ``limit`` title words starting with folded ``prefix``, most frequent first."""
+        vocab = self._title_words
+        lo = bisect_left(vocab, prefix)
+        hi = bisect_left(vocab, prefix + _HIGH, lo)
+        if hi - lo <= limit:
+            return vocab[lo:hi]
+        counts = self._word_counts
+        return heapq.nsmallest(limit, vocab[lo:hi], key=lambda w: (-counts[w], len(w), w))

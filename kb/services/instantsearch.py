@@ -1,0 +1,382 @@
+"""InstantSearch's requests answered with Algolia-shaped results, by kb's search service.
+
+Mapping (Algolia -> kb): ``query`` -> ``q``; ``page`` (0-based) -> ``page`` (1-based); ``hitsPerPage`` ->
+``per_page`` (0 asks for facets only); ``facetFilters`` on ``kind`` and ``tags``: AND across the outer
+list, OR inside an inner list; highlights come back between ``highlightPreTag``/``highlightPostTag``
+around raw (unescaped) text, as Algolia sends them: the page escapes (InstantSearch.js does).
+
+The search service filters on one kind and one tag. A query with several values OR'ed in one facet is
+answered by searching with the single-valued filters only, gathering up to ``GATHER_LIMIT`` matches and
+filtering them here (kinds from the hits, tags from the live entries); beyond that limit the counts are
+a lower bound and ``exhaustiveNbHits`` says so. An empty query lists the published entries by title
+(like Meilisearch's placeholder search), so a page shows results before anyone types. Every answer is
+along the request's locale chain, as for ``/search``: each hit in its best published translation, with
+its ``locale``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+
+from kb.errors import BadRequestError, ValidationFailed
+from kb.extensions import db
+from kb.models import KINDS, LiveEntry, LiveEntryTag
+from kb.services import analytics, localized
+from kb.services import search as search_service
+
+FACETS = ("kind", "tags")
+GATHER_PAGE = 100
+GATHER_LIMIT = 1000  # matches gathered for an OR within a facet
+MAX_FACET_VALUES = 1000
+OPTIONAL_HIT_FIELDS = ("type", "urgent", "action")  # passed on when the search service gives them
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+
+
+@dataclass
+class Filters:
+    """Values allowed per facet: a document matches when, for every group, it has one of its values."""
+
+    groups: list[tuple[str, frozenset[str]]] = field(default_factory=list)
+    # OR groups that name several facets (``["kind:technique", "tags:hygiene"]``): (facet, value) pairs
+    mixed: list[frozenset[tuple[str, str]]] = field(default_factory=list)
+
+    def values(self, facet: str) -> set[str] | None:
+        """The single value a facet is restricted to, or None; several groups of one facet intersect."""
+        allowed: set[str] | None = None
+        for name, values in self.groups:
+            if name == facet:
+                allowed = set(values) if allowed is None else allowed & values
+        if facet == "kind" and allowed is not None:
+            allowed &= set(KINDS)  # an unknown kind matches nothing, as an unknown value does on Algolia
+        return allowed
+
+    def matches(self, kind: str, tags: Iterable[str]) -> bool:
+        tag_set = set(tags)
+        for name, values in self.groups:
+            if name == "kind" and kind not in values:
+                return False
+            if name == "tags" and not values & tag_set:
+                return False
+        return all(
+            any(value == kind if name == "kind" else value in tag_set for name, value in group)
+            for group in self.mixed
+        )
+
+
+@dataclass
+class Answer:
+    hits: list[dict[str, Any]]  # as the search service gives them (slug, kind, title, summary, locale ...)
+    total: int
+    facets: dict[str, Counter[str]]
+    exhaustive: bool = True
+    suggestion: str | None = None
+
+
+def multi_search(
+    requests: list[dict[str, Any]], *, chain: Sequence[str], locale: str | None = None
+) -> dict[str, Any]:
+    """``{"results": [...]}``, one Algolia-shaped result per request, in order, served along ``chain``
+    (``locale``: the language the client asked for, as the analytics count it)."""
+    return {"results": [_one(index, request, chain, locale) for index, request in enumerate(requests)]}
+
+
+def facet_values(requests: list[dict[str, Any]], *, chain: Sequence[str]) -> dict[str, Any]:
+    """``{"results": [{facetHits, exhaustiveFacetsCount, processingTimeMS}]}`` per request."""
+    results = []
+    for index, request in enumerate(requests):
+        started = time.perf_counter()
+        params = request["params"]
+        facet, prefix = params["facetName"], params["facetQuery"]
+        _check_facets([facet, *params["facets"]], index)
+        filters = parse_filters(params["facetFilters"], index)
+        answer = _answer(params["query"], filters, page=1, per_page=1, chain=chain, index=index)
+        pre, post = params["highlightPreTag"], params["highlightPostTag"]
+        matching = [
+            (value, count, span)
+            for value, count in answer.facets[facet].items()
+            if (span := _prefix_span(value, prefix)) is not None
+        ]
+        matching.sort(key=lambda item: (-item[1], item[0]))
+        hits = [
+            {"value": value, "highlighted": _highlight_span(value, span, pre, post), "count": count}
+            for value, count, span in matching[: params["maxFacetHits"]]
+        ]
+        results.append(
+            {
+                "facetHits": hits,
+                "exhaustiveFacetsCount": answer.exhaustive,
+                "processingTimeMS": _elapsed_ms(started),
+            }
+        )
+    return {"results": results}
+
+
+def parse_filters(raw: Any, index: int) -> Filters:
+    """Algolia ``facetFilters``: a string, or a list of strings and lists of strings (OR inside)."""
+    if raw in (None, "", []):
+        return Filters()
+    groups = raw if isinstance(raw, list) else [raw]
+    filters = Filters()
+    for group in groups:
+        members = group if isinstance(group, list) else [group]
+        parsed = [_parse_filter(member, index) for member in members]
+        names = {name for name, _ in parsed}
+        if len(names) > 1:
+            filters.mixed.append(frozenset(parsed))
+        elif parsed:
+            filters.groups.append((names.pop(), frozenset(value for _, value in parsed)))
+    return filters
+
+
+def _one(index: int, request: dict[str, Any], chain: Sequence[str], locale: str | None) -> dict[str, Any]:
+    started = time.perf_counter()
+    params = request["params"]
+    wanted = _check_facets(params["facets"], index)
+    filters = parse_filters(params["facetFilters"], index)
+    per_page = params["hitsPerPage"]
+    page = params["page"]
+    answer = _answer(
+        params["query"], filters, page=page + 1, per_page=max(per_page, 1), chain=chain, index=index
+    )
+    counted = per_page > 0 and page == 0 and params["analytics"] is not False and params["query"].strip()
+    query_id = analytics.count_search(
+        params["query"] or "", locale=locale, total=answer.total, count=bool(counted)
+    )
+    hits = answer.hits[:per_page] if per_page else []
+    tags = _tags_of([hit["slug"] for hit in hits])
+    pre, post = params["highlightPreTag"], params["highlightPostTag"]
+    limit = params["maxValuesPerFacet"]
+    return {
+        "hits": [_hit(hit, tags.get(hit["slug"], []), pre, post) for hit in hits],
+        "nbHits": answer.total,
+        "page": page,
+        "nbPages": math.ceil(answer.total / per_page) if per_page else 0,
+        "hitsPerPage": per_page,
+        "processingTimeMS": _elapsed_ms(started),
+        "query": params["query"],
+        "params": urlencode(
+            {"query": params["query"], "page": page, "hitsPerPage": per_page, "facets": ",".join(wanted)}
+        ),
+        "index": request["indexName"],
+        "exhaustiveNbHits": answer.exhaustive,
+        "exhaustiveFacetsCount": answer.exhaustive,
+        "facets": {name: dict(answer.facets[name].most_common(limit)) for name in wanted},
+        "queryID": query_id,
+        "suggestion": answer.suggestion,
+    }
+
+
+def _answer(
+    query: str, filters: Filters, *, page: int, per_page: int, chain: Sequence[str], index: int
+) -> Answer:
+    kinds, tags = filters.values("kind"), filters.values("tags")
+    if (kinds is not None and not kinds) or (tags is not None and not tags):
+        return Answer(hits=[], total=0, facets={"kind": Counter(), "tags": Counter()})
+    if not query.strip():
+        return _browse(filters, page=page, per_page=per_page, chain=chain)
+    single = all(len(values) == 1 for _, values in filters.groups) and not filters.mixed
+    if single:
+        result = _search(
+            query,
+            index,
+            page=page,
+            per_page=per_page,
+            kind=next(iter(kinds)) if kinds else None,
+            tag=next(iter(tags)) if tags else None,
+            chain=chain,
+        )
+        facets = {name: Counter(result.extra["facets"].get(name, {})) for name in FACETS}
+        return Answer(result.items, result.total, facets, suggestion=result.meta.get("suggestion"))
+    return _gather(query, filters, page=page, per_page=per_page, chain=chain, index=index)
+
+
+def _gather(
+    query: str, filters: Filters, *, page: int, per_page: int, chain: Sequence[str], index: int
+) -> Answer:
+    """Search with the single-valued filters, then apply the OR'ed ones here (see the module docstring)."""
+    kinds, tags = filters.values("kind"), filters.values("tags")
+    kind = next(iter(kinds)) if kinds and len(kinds) == 1 else None
+    tag = next(iter(tags)) if tags and len(tags) == 1 else None
+    gathered: list[dict[str, Any]] = []
+    total = 0
+    suggestion = None
+    for number in range(1, GATHER_LIMIT // GATHER_PAGE + 1):
+        result = _search(query, index, page=number, per_page=GATHER_PAGE, kind=kind, tag=tag, chain=chain)
+        total = result.total
+        suggestion = suggestion or result.meta.get("suggestion")
+        gathered.extend(result.items)
+        if number * GATHER_PAGE >= total:
+            break
+    tags_of = _tags_of([hit["slug"] for hit in gathered])
+    kept = [hit for hit in gathered if filters.matches(hit["kind"], tags_of.get(hit["slug"], []))]
+    facets = {"kind": Counter(hit["kind"] for hit in kept), "tags": Counter()}
+    for hit in kept:
+        facets["tags"].update(tags_of.get(hit["slug"], []))
+    start = (page - 1) * per_page
+    return Answer(kept[start : start + per_page], len(kept), facets, len(gathered) >= total, suggestion)
+
+
+def _browse_filter(values: dict[str, Any]) -> Any:
+    """Entries whose kind, or one of whose tags, is among ``values`` (OR across the facets given)."""
+    conditions = []
+    if kinds := values.get("kind"):
+        conditions.append(LiveEntry.kind.in_(kinds))
+    if tags := values.get("tags"):
+        tagged = sa.select(LiveEntryTag.entry_id).where(LiveEntryTag.tag.in_(tags))
+        conditions.append(LiveEntry.entry_id.in_(tagged))
+    return sa.or_(*conditions)
+
+
+def _browse(filters: Filters, *, page: int, per_page: int, chain: Sequence[str]) -> Answer:
+    """Every entry served along ``chain`` matching the filters, by its served title (the empty query)."""
+    where: list[Any] = [localized.served_locale("entry", chain).is_not(None)]
+    for name, values in filters.groups:
+        where.append(_browse_filter({name: values}))
+    for group in filters.mixed:
+        by_facet: dict[str, set[str]] = {}
+        for name, value in group:
+            by_facet.setdefault(name, set()).add(value)
+        where.append(_browse_filter(by_facet))
+    ids = sa.select(LiveEntry.entry_id).where(*where)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(ids.subquery())) or 0
+    rows = db.session.scalars(
+        sa.select(LiveEntry)
+        .where(*where)
+        .order_by(localized.served("entry", chain, "title"), LiveEntry.slug)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    kinds = db.session.execute(
+        sa.select(LiveEntry.kind, sa.func.count()).where(*where).group_by(LiveEntry.kind)
+    )
+    tags = db.session.execute(
+        sa.select(LiveEntryTag.tag, sa.func.count())
+        .where(LiveEntryTag.entry_id.in_(ids))
+        .group_by(LiveEntryTag.tag)
+    )
+    hits = [
+        {name: view[name] for name in ("slug", "kind", "title", "summary", "locale")} | {"score": 0.0}
+        for view in localized.entries(list(rows), chain)
+    ]
+    facets = {"kind": Counter(dict(kinds.all())), "tags": Counter(dict(tags.all()))}
+    return Answer(hits, total, facets)
+
+
+def _search(query: str, index: int, **args: Any) -> Any:
+    try:
+        return search_service.search(q=query, count=False, **args)
+    except BadRequestError as exc:
+        raise _bad(index, "query", exc.detail.removeprefix("Invalid query parameter: q. ")) from exc
+
+
+def _tags_of(slugs: list[str]) -> dict[str, list[str]]:
+    if not slugs:
+        return {}
+    rows = db.session.execute(
+        sa.select(LiveEntry.slug, LiveEntryTag.tag)
+        .join(LiveEntryTag, LiveEntryTag.entry_id == LiveEntry.entry_id)
+        .where(LiveEntry.slug.in_(set(slugs)))
+        .order_by(LiveEntry.slug, LiveEntryTag.tag)
+    )
+    tags: dict[str, list[str]] = {}
+    for slug, tag in rows:
+        tags.setdefault(slug, []).append(tag)
+    return tags
+
+
+def _hit(hit: dict[str, Any], tags: list[str], pre: str, post: str) -> dict[str, Any]:
+    highlights = hit.get("highlights") or {}
+    item: dict[str, Any] = {
+        "objectID": hit["slug"],
+        "slug": hit["slug"],
+        "kind": hit["kind"],
+        "title": hit["title"],
+        "summary": hit["summary"],
+        "locale": hit["locale"],
+        "tags": tags,
+        "highlight_result": {
+            "title": _highlight(highlights.get("title"), hit["title"], pre, post),
+            "summary": _highlight(highlights.get("summary"), hit["summary"], pre, post),
+        },
+    }
+    for name in OPTIONAL_HIT_FIELDS:
+        if hit.get(name) is not None:
+            item[name] = hit[name]
+    return item
+
+
+def _highlight(marked: str | None, plain: str, pre: str, post: str) -> dict[str, Any]:
+    """Algolia's ``{value, matchLevel, matchedWords}`` from kb's escaped ``<mark>`` HTML."""
+    if not marked or "<mark>" not in marked:
+        return {"value": plain, "matchLevel": "none", "matchedWords": []}
+    words: list[str] = []
+    parts: list[str] = []
+    position = 0
+    for match in _MARK.finditer(marked):
+        parts.append(html.unescape(marked[position : match.start()]))
+        word = html.unescape(match.group(1))
+        words.append(word.lower())
+        parts.append(f"{pre}{word}{post}")
+        position = match.end()
+    parts.append(html.unescape(marked[position:]))
+    return {"value": "".join(parts), "matchLevel": "full", "matchedWords": sorted(set(words))}
+
+
+def _prefix_span(value: str, prefix: str) -> tuple[int, int] | None:
+    """Where ``prefix`` starts ``value`` or one of its words (split on spaces and hyphens), or None."""
+    if not prefix:
+        return (0, 0)
+    lowered, wanted = value.lower(), prefix.lower()
+    for match in re.finditer(r"[^\s\-_]+", lowered):
+        if lowered.startswith(wanted, match.start()):
+            return (match.start(), match.start() + len(wanted))
+    return None
+
+
+def _highlight_span(value: str, span: tuple[int, int], pre: str, post: str) -> str:
+    start, end = span
+    if start == end:
+        return value
+    return f"{value[:start]}{pre}{value[start:end]}{post}{value[end:]}"
+
+
+def _check_facets(names: list[str], index: int) -> list[str]:
+    if "*" in names:
+        return list(FACETS)
+    unknown = [name for name in names if name not in FACETS]
+    if unknown:
+        raise _bad(index, "facets", f"unknown facet {unknown[0]!r}; the facets are {', '.join(FACETS)}")
+    return list(dict.fromkeys(names))
+
+
+def _parse_filter(raw: Any, index: int) -> tuple[str, str]:
+    if not isinstance(raw, str) or ":" not in raw:
+        raise _bad(index, "facetFilters", f"expected 'facet:value' strings, got {raw!r}"[:200])
+    name, _, value = raw.partition(":")
+    if name not in FACETS:
+        raise _bad(index, "facetFilters", f"unknown facet {name!r}; the facets are {', '.join(FACETS)}"[:200])
+    if value.startswith("-") or not value:
+        raise _bad(index, "facetFilters", "negated or empty facet filters are not supported")
+    return name, value
+
+
+def _bad(index: int, name: str, message: str) -> ValidationFailed:
+    """422, like every invalid body, with the message under the field's path."""
+    return ValidationFailed(
+        f"Invalid body: requests[{index}].params.{name}. {message}",
+        errors={"requests": {str(index): {"params": {name: [message]}}}},
+    )
+
+
+def _elapsed_ms(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)

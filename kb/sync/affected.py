@@ -1,0 +1,68 @@
+"""Which items a stretch of the changes feed touched: the items changed, and the items naming them.
+
+An item's public representation changes with its own publishes and unpublishes (in any locale: its
+``translations`` listing names them all) and with those of the entries it names (an entry's
+``related`` and ``details.prevention`` list only served entries; an article embeds its entries'
+summaries), all of which the feed records.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from kb.extensions import db
+from kb.models import Change, LiveArticle, LiveEntry
+from kb.services import localized
+
+Item = tuple[str, str]  # (type, slug): type is "entry" or "article"
+CHUNK = 50
+
+
+def _typed() -> sa.Subquery:
+    kind = sa.case((Change.kind == "article", "article"), else_="entry")
+    return sa.select(kind.label("type"), Change.slug, Change.id).subquery()
+
+
+def latest(after: int) -> dict[Item, int]:
+    """The items changed after change ``after``, each with the id of its latest change."""
+    typed = _typed()
+    query = (
+        sa.select(typed.c.type, typed.c.slug, sa.func.max(typed.c.id))
+        .where(typed.c.id > after)
+        .group_by(typed.c.type, typed.c.slug)
+    )
+    return {(type_, slug): last for type_, slug, last in db.session.execute(query)}
+
+
+def referrers(slugs: set[str]) -> dict[Item, set[str]]:
+    """The live entries and articles that name any of the entries ``slugs``, with the ones they name."""
+    found: dict[Item, set[str]] = {}
+    ordered = sorted(slugs)
+    for start in range(0, len(ordered), CHUNK):
+        chunk = ordered[start : start + CHUNK]
+        # a quoted slug in the JSON text finds the candidates; the references themselves decide
+        entry_like = [
+            sa.or_(_mentions(LiveEntry.related, slug), _mentions(LiveEntry.details, slug)) for slug in chunk
+        ]
+        for live in db.session.scalars(sa.select(LiveEntry).where(sa.or_(*entry_like))):
+            if named := slugs.intersection(localized.references(live)):
+                found.setdefault(("entry", live.slug), set()).update(named)
+        article_like = [_mentions(LiveArticle.sections, slug) for slug in chunk]
+        for article in db.session.scalars(sa.select(LiveArticle).where(sa.or_(*article_like))):
+            if named := slugs.intersection(ref for section in article.sections for ref in section["entries"]):
+                found.setdefault(("article", article.slug), set()).update(named)
+    return found
+
+
+def touched(after: int) -> dict[Item, int]:
+    """Every item whose representation the changes after change ``after`` may have changed, each with
+    the id of the latest such change (its own, or one of an entry it names)."""
+    items = latest(after)
+    changed_entries = {slug: last for (type_, slug), last in items.items() if type_ == "entry"}
+    for item, named in referrers(set(changed_entries)).items():
+        items[item] = max(items.get(item, 0), *(changed_entries[slug] for slug in named))
+    return items
+
+
+def _mentions(column: sa.ColumnElement, slug: str) -> sa.ColumnElement[bool]:
+    return sa.cast(column, sa.Text).like(f'%"{slug}"%')
