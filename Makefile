@@ -27,11 +27,12 @@ run: install
 	$(BIN)/flask --app kb init
 	$(BIN)/gunicorn --no-control-socket --config gunicorn.conf.py wsgi:app
 
-## test: install the dev requirements, lint, run the whole suite
+## test: install the dev requirements, lint, run the whole suite (two pytest-xdist workers, a test
+##       file per worker at a time; the reliability suite is left to .ci/run)
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-logo
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
@@ -31,7 +32,28 @@ settings.register_profile(
 )
 settings.register_profile("random", database=None, deadline=None, suppress_health_check=list(HealthCheck))
 settings.load_profile(os.environ.get("KB_TEST_HYPOTHESIS_PROFILE", "deterministic"))
-TEST_DATABASE_URL = os.environ.get("KB_TEST_DATABASE_URL")
+
+
+def _database_of_this_worker(url: str | None) -> str | None:
+    """Under pytest-xdist (``make test`` runs two workers) each worker has its own PostgreSQL database,
+    ``<name>_gw0`` and so on, made when missing, so that no worker empties the other's tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker or not url.startswith("postgresql"):
+        return url
+    parsed = sa.engine.make_url(url)
+    name = f"{parsed.database}_{worker}"
+    server = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+# Every test module and server subprocess reads the worker's database from here or from the variable.
+TEST_DATABASE_URL = _database_of_this_worker(os.environ.get("KB_TEST_DATABASE_URL"))
+if TEST_DATABASE_URL:
+    os.environ["KB_TEST_DATABASE_URL"] = TEST_DATABASE_URL
 if TEST_SEARCH_BACKEND == "postgres" and not TEST_DATABASE_URL:
     raise pytest.UsageError(
         "KB_TEST_SEARCH_BACKEND=postgres needs KB_TEST_DATABASE_URL (a PostgreSQL database)"
@@ -90,12 +112,19 @@ def server_database_url(tmp_path: Path) -> str:
 
 @pytest.fixture(autouse=True)
 def _dispose_apps() -> Iterator[None]:
-    """Close every database connection the test's apps opened (PostgreSQL warns about leaked ones)."""
+    """Close every database connection the test's apps opened (PostgreSQL has 100 connections), and
+    drop what the ORM's mappers compiled for their engines: each mapper keeps its INSERT and UPDATE
+    statements per dialect object, so without this every test's engine would stay alive in the
+    mappers, and the growing heap slows every later test (the garbage collector walks it all)."""
     yield
+    if not _made:
+        return
     while _made:
         with _made.pop().app_context():
             db.session.remove()
             db.engine.dispose()
+    for mapper in db.Model.registry.mappers:
+        mapper._compiled_cache.clear()  # SQLAlchemy has no public way to drop it
 
 
 @pytest.fixture
