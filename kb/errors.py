@@ -16,6 +16,11 @@ PROBLEM_TYPE_BASE = "https://kb.example/problems/"
 log = logging.getLogger(__name__)
 
 
+class RequestDeadline(BaseException):
+    """A request's app call ran past the worker timeout while it waited on I/O (``kb.serving``); a
+    BaseException, so that the app's error handlers let it through to the worker."""
+
+
 class KbError(Exception):
     """An error the API reports to the client; subclasses set the status."""
 

@@ -21,7 +21,7 @@ from gunicorn.http import errors as http_errors
 from gunicorn.workers.base_async import AsyncWorker
 from gunicorn.workers.ggevent import GeventWorker
 
-from kb.errors import PROBLEM_MIMETYPE, PROBLEM_TYPE_BASE
+from kb.errors import PROBLEM_MIMETYPE, PROBLEM_TYPE_BASE, RequestDeadline
 
 # Errors gunicorn meets before the app runs, by its exception: the status and what to tell the client.
 _CLIENT_ERRORS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], int, str], ...] = (
@@ -93,18 +93,14 @@ def write_problem(sock: Any, exc: BaseException) -> int:
     return status
 
 
-class RequestDeadline(BaseException):
-    """A request's app call ran past the worker timeout while it waited on I/O (a BaseException, so
-    that the app's error handlers let it through to the worker)."""
-
-
 def with_deadline(app: Any, seconds: float) -> Any:
     """``app`` whose call (the view, before any streamed body) is cut short after ``seconds``.
 
     The master's timeout only fires when a worker stops answering its heartbeat; a request that
     waits on the database yields to the heartbeat greenlet, so it would run on unbounded. The
     deadline raises in the request's own greenlet at its next wait: the app's teardown rolls its
-    transaction back and the worker answers 503 (``KbWorker.handle_request``). A streamed body
+    transaction back and the worker answers 503 (``KbWorker.handle_request``). Past a write's commit
+    the write stands, and ``kb.services.unit_of_work`` answers for it instead. A streamed body
     (an export) is not bounded by it once it has begun.
     """
 
