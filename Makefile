@@ -31,11 +31,13 @@ run: install
 ##       file per worker at a time; the reliability suite is left to .ci/run)
 test: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
 
 format: install-dev
