@@ -100,8 +100,8 @@ def with_deadline(app: Any, seconds: float) -> Any:
     waits on the database yields to the heartbeat greenlet, so it would run on unbounded. The
     deadline raises in the request's own greenlet at its next wait: the app's teardown rolls its
     transaction back and the worker answers 503 (``KbWorker.handle_request``). Past a write's commit
-    the write stands, and ``kb.services.unit_of_work`` answers for it instead. A streamed body
-    (an export) is not bounded by it once it has begun.
+    the write stands: ``kb.services.indexing.apply_pending`` catches it and the write is answered as
+    done. A streamed body (an export) is not bounded by it once it has begun.
     """
 
     def call(environ: dict[str, Any], start_response: Any) -> Any:

@@ -117,8 +117,6 @@ def _dispose_apps() -> Iterator[None]:
     statements per dialect object, so without this every test's engine would stay alive in the
     mappers, and the growing heap slows every later test (the garbage collector walks it all)."""
     yield
-    if not _made:
-        return
     while _made:
         with _made.pop().app_context():
             db.session.remove()

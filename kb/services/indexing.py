@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.orm import Session, SessionTransaction
 
+from kb.errors import RequestDeadline
 from kb.extensions import db
 from kb.models import LiveEntry, LiveTranslation, SearchOutbox
 from kb.search import SearchBackend, SearchDocument, SearchError, get_backend_class
@@ -134,7 +135,10 @@ def apply_pending(timeout: float | None = None) -> ApplyReport:
             while batch := _pending_batch():
                 _apply(batch)
                 report.applied += len(batch)
-    except Exception as exc:  # never fail the write that triggered us: the rows stay for a retry
+    except (Exception, RequestDeadline) as exc:
+        # Never fail the write that triggered us: the rows stay for a retry. The request's deadline
+        # may fall here (a large import indexed into Whoosh): the write has committed and is answered
+        # as done; the next write, the next start or `reindex --pending` applies what is left.
         db.session.rollback()
         report.error = f"{type(exc).__name__}: {exc}"
         _note_failure(report.error)

@@ -12,7 +12,6 @@ An exception rolls everything back (nothing audited) and propagates; ``dry_run``
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,12 +21,10 @@ import sqlalchemy as sa
 from flask import has_request_context
 from sqlalchemy.orm import Session, UOWTransaction
 
-from kb.errors import RequestDeadline
 from kb.extensions import db
 from kb.models import SearchOutbox
 from kb.services import audit, indexing
 
-log = logging.getLogger(__name__)
 OUTBOX_WRITTEN = "kb.unit_of_work.outbox_written"  # Session.info flag, set when a flush adds outbox rows
 
 
@@ -79,19 +76,7 @@ def unit_of_work(
     finally:
         outbox_written = bool(session.info.pop(OUTBOX_WRITTEN, False))
     if not dry_run and (index_changed or outbox_written):
-        _apply_after_commit()
-
-
-def _apply_after_commit() -> None:
-    """Apply the outbox the committed write left. It never raises: failed rows stay for a retry, and
-    if the request's deadline falls here (a large import indexed into Whoosh), the write has still
-    committed and is answered as done; the rows left are applied by the next write, the next start
-    or ``flask --app kb reindex --pending`` (``/readyz`` counts them meanwhile)."""
-    try:
-        indexing.apply_pending()
-    except RequestDeadline:
-        db.session.rollback()
-        log.warning("search index update cut short by the request deadline; left in the outbox")
+        indexing.apply_pending()  # never raises: failed rows stay for a retry
 
 
 @sa.event.listens_for(Session, "after_flush")
