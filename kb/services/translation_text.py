@@ -107,15 +107,21 @@ def aligned(spec: Any, value: Any, structure: Any) -> bool:
 
 
 def overlay(spec: Any, structure: Any, value: Any) -> Any:
-    """``structure`` with the text ``spec`` describes replaced by ``value``'s (which is aligned with it)."""
+    """``structure`` with the text ``spec`` describes replaced by ``value``'s. Live copies are always
+    aligned (see ``aligned``); a draft may not be (its source's draft changed a list's length or its
+    kind since), and then what does not fit is left as the source has it."""
     if spec == TEXT:
         return value
     if isinstance(spec, list):
-        return [overlay(spec[0], s, v) for s, v in zip(structure, value, strict=True)]
-    merged = dict(structure)
+        structure = structure if isinstance(structure, list) else []
+        value = value if isinstance(value, list) else []
+        fitted = [overlay(spec[0], s, v) for s, v in zip(structure, value, strict=False)]
+        return fitted + structure[len(value) :]
+    merged = dict(structure) if isinstance(structure, dict) else {}
+    value = value if isinstance(value, dict) else {}
     for key, sub in spec.items():
         if key in value:
-            merged[key] = overlay(sub, structure.get(key), value[key])
+            merged[key] = overlay(sub, merged.get(key), value[key])
     return merged
 
 

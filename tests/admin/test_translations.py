@@ -342,6 +342,46 @@ def test_review_due_lists_translations(client: FlaskClient, auth: Headers) -> No
     assert {e["slug"] for e in due if e["locale"] == "es"} >= {"infection", "bruising"}
 
 
+def test_a_draft_that_no_longer_fits_its_source_is_still_listed(client: FlaskClient, auth: Headers) -> None:
+    """Regression (schemathesis seed 1046070708): once the source's draft dropped the warning sign the
+    Spanish draft translates, or changed kind, review-due and the translation reads answered 500."""
+    live_swelling(client, auth)
+    create_es(client, auth, SWELLING_ES | {"next_review_due": "2001-02-03"})
+    for change in (
+        {"details": {"severity": "minor", "signs": [], "warning_signs": []}},
+        {
+            "kind": "aftercare",
+            "details": {
+                "timing": {"starts_after_hours": 0, "lasts_days": 7},
+                "instructions": [{"type": "avoid", "text": "Avoid the sun."}],
+            },
+        },
+    ):
+        source = client.get(f"{E}/post-treatment-swelling", headers=auth["editor"])
+        changed = client.patch(
+            f"{E}/post-treatment-swelling",
+            json=change,
+            headers=auth["editor"] | {"If-Match": source.headers["ETag"]},
+        )
+        assert changed.status_code == 200, changed.get_json()
+        due = client.get("/api/v1/admin/review-due?per_page=100", headers=auth["editor"])
+        assert due.status_code == 200, due.get_json()
+        (listed,) = [e for e in due.get_json()["data"] if e["slug"] == "post-treatment-swelling"]
+        assert (listed["locale"], listed["title"], listed["kind"]) == (
+            "es",
+            SWELLING_ES["title"],
+            change.get("kind", "complication"),
+        )
+        # What no longer fits the source's draft is listed as the source's draft has it.
+        assert {k: listed["details"][k] for k in change["details"]} == change["details"]
+        for url in (
+            TR,
+            "/api/v1/admin/translations?per_page=100",
+            "/api/v1/entries/post-treatment-swelling?locale=es",
+        ):
+            assert client.get(url, headers=auth["editor"]).status_code == 200, url
+
+
 def test_seed_spanish_awaits_review(client: FlaskClient, auth: Headers) -> None:
     draft = client.get(f"{E}/infection/translations/es", headers=auth["editor"]).get_json()
     assert draft["status"] == "published"
