@@ -42,7 +42,10 @@ def translations_blueprint(res: Resource, body: type[ma.Schema]) -> Blueprint:
         f"admin_{res.name}_translations",
         __name__,
         url_prefix=f"{ADMIN_PREFIX}/{plural}",
-        description=f"Translations of {plural}: one locale at a time, text only",
+        description=(
+            f"Translations of {plural}: one locale at a time, text only. The {res.name}'s own (source) "
+            f"locale is edited at the {res.name} itself: naming it here is a 409"
+        ),
     )
     protect(blp)
     name = res.name.capitalize()

@@ -16,12 +16,16 @@ class PreviewCreateSchema(ma.Schema):
 
     version = WholeNumber(
         validate=validate.Range(min=1),
-        metadata={"description": "The draft version to preview (a revision number); default the current"},
+        metadata={
+            "description": "The draft version to preview (a revision number); default the current. One "
+            "not yet written is a 422"
+        },
     )
     expires_in = WholeNumber(
         validate=validate.Range(min=60),
         metadata={
-            "description": "Seconds the token is valid; default KB_PREVIEW_TTL, at most KB_PREVIEW_MAX_TTL"
+            "description": "Seconds the token is valid; default KB_PREVIEW_TTL (3600), at most "
+            "KB_PREVIEW_MAX_TTL (604800): more is a 422"
         },
     )
 

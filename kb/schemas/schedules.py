@@ -16,7 +16,10 @@ class ScheduleCreateSchema(ma.Schema):
         unknown = ma.RAISE
 
     action = choice("ScheduleAction", SCHEDULE_ACTIONS, required=True)
-    at = UtcDateTime(required=True, metadata={"description": "RFC 3339 with an offset, in the future"})
+    at = UtcDateTime(
+        required=True,
+        metadata={"description": "RFC 3339 with an offset, in the future: a time already past is a 422"},
+    )
 
 
 class SchedulePatchSchema(ScheduleCreateSchema):

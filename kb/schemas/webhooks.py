@@ -19,7 +19,11 @@ class WebhookEndpointInputSchema(ma.Schema):
     url = fields.String(
         required=True,
         validate=validate.Length(1, 2000),
-        metadata={"description": "http or https; public addresses only; redirects are not followed"},
+        metadata={
+            "description": "http or https; public addresses only (a host that is or resolves to a "
+            "loopback, private, link-local or reserved address is a 422, unless the server sets "
+            "KB_WEBHOOK_ALLOW_PRIVATE); redirects are not followed"
+        },
     )
     description = fields.String(validate=validate.Length(0, 500))
     event_types = fields.List(
