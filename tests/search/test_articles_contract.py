@@ -3,30 +3,10 @@ its best matching section, filters and counts by type, and suggests article titl
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from kb.search import SearchDocument, SearchQueryError, SearchSection, SectionRef
-
-SECTIONS = (
-    SearchSection("Common Complications", "common-complications", "Redness and **bruising** are usual."),
-    SearchSection("Risk of Infection", "risk-of-infection", "Poor hygiene lets bacteria into the skin."),
-    SearchSection("Aftercare at Home", "aftercare-at-home", "Keep the skin clean; infection is rare."),
-)
-ARTICLE = SearchDocument(
-    id=str(uuid.uuid5(uuid.NAMESPACE_URL, "kb-test:article:zygomatic-guide")),
-    slug="zygomatic-guide",
-    kind="",
-    type="article",
-    title="Zygomatic Microneedling Guide",
-    summary="What to expect from a zygomatic session.",
-    tags=["guide", "hygiene"],
-    locale="en",
-    details="",
-    body="\n\n".join(f"{s.heading}\n\n{s.body}" for s in SECTIONS),
-    sections=SECTIONS,
-)
+from kb.search import SearchQueryError, SectionRef
+from tests.search.conftest import ARTICLE, CORPUS
 
 
 @pytest.fixture
@@ -112,8 +92,6 @@ def test_removing_an_article(with_article):
 
 
 def test_rebuild_keeps_articles(with_article):
-    from tests.search.conftest import CORPUS
-
     with_article.rebuild([*CORPUS, ARTICLE])
     hit = by_slug(with_article.search("bacteria"))["zygomatic-guide"]
     assert hit.section.anchor == "risk-of-infection"

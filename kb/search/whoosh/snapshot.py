@@ -139,14 +139,15 @@ class IndexSnapshot:
         kind and type filters, type counts within the kind and tag filters.
         ``selections``: bitmasks (see :meth:`unit_mask`) of document sets by ``id()``, if known."""
         selections = {} if selections is None else selections
-        kind_scope = _within(base, tag_docs, type_docs)
-        kinds = self.facet_counts(kind_scope, "kind", selections)
-        kinds.pop("", None)  # articles have no kind
-        return {
-            "kind": kinds,
-            "tags": self.facet_counts(_within(base, kind_docs, type_docs), "tags", selections),
-            "type": self.facet_counts(_within(base, kind_docs, tag_docs), "type", selections),
+        # every scope stays alive until all are counted: ``selections`` knows sets by id()
+        scopes = {
+            "kind": _within(base, tag_docs, type_docs),
+            "tags": _within(base, kind_docs, type_docs),
+            "type": _within(base, kind_docs, tag_docs),
         }
+        counts = {facet: self.facet_counts(docs, facet, selections) for facet, docs in scopes.items()}
+        counts["kind"].pop("", None)  # articles have no kind
+        return counts
 
     def facet_counts(
         self,
