@@ -25,7 +25,7 @@ def test_a_q_with_nothing_to_search_finds_nothing(client: FlaskClient, q: str) -
     body = response.get_json()
     assert body["data"] == []
     assert body["meta"]["total"] == 0
-    assert body["facets"] == {"kind": {}, "tags": {}}
+    assert body["facets"] == {"kind": {}, "tags": {}, "type": {}}
 
 
 def test_search_for_a_word_still_finds_it(client: FlaskClient) -> None:

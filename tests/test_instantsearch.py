@@ -280,3 +280,53 @@ def test_an_unknown_kind_in_facet_filters_matches_nothing(client: FlaskClient) -
     response = client.post("/api/v1/search/multi", json=body)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["results"][0]["nbHits"] == 0
+
+
+ARTICLE = "microneedling-complications"
+
+
+def test_articles_are_hits_with_their_section_and_type_is_a_facet(client: FlaskClient) -> None:
+    result = one(client, query="hygiene micro-channels", hitsPerPage=50, facets=["*"])
+    rest = rest_search(client, "hygiene micro-channels")
+    assert result["facets"]["type"] == rest["facets"]["type"]
+    assert result["facets"]["type"]["article"] == 1
+    article = next(hit for hit in result["hits"] if hit["type"] == "article")
+    assert (article["objectID"], article["kind"]) == (ARTICLE, None)
+    assert article["section"] == {"heading": "Risk of Infection", "anchor": "risk-of-infection"}
+    assert "microneedling" in article["tags"]  # the article's own tags
+    entry = next(hit for hit in result["hits"] if hit["type"] == "entry")
+    assert "section" not in entry
+
+
+def test_type_in_facet_filters(client: FlaskClient) -> None:
+    only = one(
+        client, query="infection", hitsPerPage=50, facetFilters=["type:article"], facets=["type", "kind"]
+    )
+    assert [(hit["type"], hit["objectID"]) for hit in only["hits"]] == [("article", ARTICLE)]
+    assert only["facets"]["kind"] == {}
+    entries = one(client, query="infection", hitsPerPage=50, facetFilters=[["type:entry"]])
+    assert {hit["type"] for hit in entries["hits"]} == {"entry"}
+    assert entries["nbHits"] == rest_search(client, "infection", type="entry")["meta"]["total"]
+    # OR across facets: the article, or the aftercare entries
+    mixed = one(client, query="infection", hitsPerPage=50, facetFilters=[["type:article", "kind:aftercare"]])
+    assert {(hit["type"], hit["kind"]) for hit in mixed["hits"]} == {
+        ("article", None),
+        ("entry", "aftercare"),
+    }
+    assert mixed["facets"] == {}
+    assert one(client, query="infection", facetFilters=["type:page"])["nbHits"] == 0
+    # the empty query lists entries only
+    assert one(client, query="", facetFilters=["type:article"])["nbHits"] == 0
+    listed = one(client, query="", hitsPerPage=1, facets=["type"])
+    assert listed["facets"]["type"] == {"entry": listed["nbHits"]}
+
+
+def test_search_for_type_values(client: FlaskClient) -> None:
+    params = {"facetName": "type", "facetQuery": "art", "query": "infection"}
+    response = client.post(
+        "/api/v1/search/multi/facet-values", json={"requests": [{"indexName": "kb", "params": params}]}
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["results"][0]["facetHits"] == [
+        {"value": "article", "highlighted": "<em>art</em>icle", "count": 1}
+    ]

@@ -57,3 +57,44 @@ def test_existing_tokens_get_random_public_ids(empty_app: Flask) -> None:
             ids = connection.execute(sa.text("SELECT public_id FROM api_tokens ORDER BY id")).scalars().all()
         assert len(set(ids)) == 2
         assert all(i.startswith("tok_") and len(i) == 20 for i in ids)
+
+
+def test_searchable_articles_queue_every_live_article(empty_app: Flask) -> None:
+    """The articles migration adds the search columns (PostgreSQL) and queues each live article."""
+    with empty_app.app_context():
+        _reset()
+        flask_migrate.upgrade(revision="e4a7c2d9b6f1")
+        article_id = "0123456789abcdef0123456789abcdef"
+        row = {"id": article_id, "slug": "old-article", "title": "Old", "now": "2026-12-01 00:00:00+00:00"}
+        content = "title, summary, locale, tags, sources, sections"
+        values = ":title, '', 'en', '[]', '[]', '[]'"
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    f"INSERT INTO articles (id, slug, status, version, created_at, updated_at, {content}) "
+                    f"VALUES (:id, :slug, 'published', 1, :now, :now, {values})"
+                ),
+                row,
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO live_articles (article_id, slug, version, created_at, updated_at, "
+                    f"published_at, {content}) VALUES (:id, :slug, 1, :now, :now, :now, {values})"
+                ),
+                row,
+            )
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            queued = connection.execute(sa.text("SELECT entry_id, action FROM search_outbox")).all()
+        assert [(str(entry_id).replace("-", ""), action) for entry_id, action in queued] == [
+            (article_id, "upsert")
+        ]
+        if db.engine.dialect.name == "postgresql":
+            columns = {c["name"] for c in sa.inspect(db.engine).get_columns("search_documents")}
+            assert {"type", "sections"} <= columns
+        flask_migrate.downgrade(revision="e4a7c2d9b6f1")
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT count(*) FROM search_outbox")).scalar() == 0
+        if db.engine.dialect.name == "postgresql":
+            columns = {c["name"] for c in sa.inspect(db.engine).get_columns("search_documents")}
+            assert not {"type", "sections"} & columns

@@ -45,14 +45,16 @@ def test_relevance(client: FlaskClient, query: str, first: str) -> None:
 def test_hit_shape_meta_facets_and_highlights(client: FlaskClient) -> None:
     body = search(client, "infection")
     hit = body["data"][0]
-    fields = {"slug", "kind", "title", "summary", "locale", "score", "highlights", "urgent", "action"}
-    assert set(hit) == fields
+    fields = {"type", "slug", "kind", "title", "summary", "locale", "score", "highlights", "urgent", "action"}
+    assert set(hit) == fields  # an entry's hit: no section
+    assert hit["type"] == "entry"
     assert (hit["urgent"], hit["action"]) == (False, None)  # "infection" is no warning sign
     assert hit["highlights"]["title"] == "<mark>Infection</mark>"
     assert set(body["meta"]) == {"page", "per_page", "total", "pages", "suggestion", "query_id"}
     assert body["meta"]["total"] == len(body["data"])
     assert body["facets"]["kind"]["complication"] >= 1
-    assert sum(body["facets"]["kind"].values()) == body["meta"]["total"]
+    assert sum(body["facets"]["type"].values()) == body["meta"]["total"]
+    assert sum(body["facets"]["kind"].values()) == body["facets"]["type"]["entry"]  # kinds of entries
     assert "infection" in body["facets"]["tags"]
     assert body["links"]["self"].startswith("/api/v1/search?")
 
@@ -144,7 +146,7 @@ def test_search_timing_is_a_header_not_in_the_body(client: FlaskClient) -> None:
 def test_suggest(client: FlaskClient, prefix: str, first: str) -> None:
     body = client.get("/api/v1/suggest", query_string={"q": prefix}).get_json()
     assert body["data"][0]["slug"] == first
-    assert set(body["data"][0]) == {"slug", "kind", "title", "locale"}
+    assert set(body["data"][0]) == {"type", "slug", "kind", "title", "locale"}
 
 
 def test_suggest_limit_and_errors(client: FlaskClient) -> None:
@@ -158,7 +160,8 @@ def test_suggest_limit_and_errors(client: FlaskClient) -> None:
 def test_readyz_reports_index_health(client: FlaskClient) -> None:
     search_check = client.get("/readyz").get_json()["checks"]["search"]
     assert search_check["ok"] is True
-    assert search_check["documents"] == search_check["published"] == 20  # ten entries in en and es
+    # ten entries and one article, each in en and es
+    assert search_check["documents"] == search_check["published"] == 22
     assert search_check["pending"] == 0
     assert search_check["last_commit_at"].endswith("+00:00")
 

@@ -69,7 +69,8 @@ def test_concurrent_changes_from_four_processes_are_all_searchable(tmp_path: Pat
         ready = call(base, "GET", "/readyz")[2]["checks"]["search"]
         assert ready["pending"] == 0
         # The seed's ten entries in English and Spanish, and the new ones.
-        assert ready["documents"] == ready["published"] == 20 + CLIENTS * CHANGES_PER_CLIENT // 2
+        seed = 22  # ten entries and one article, in en and es
+        assert ready["documents"] == ready["published"] == seed + CLIENTS * CHANGES_PER_CLIENT // 2
 
 
 def test_process_killed_while_indexing_then_restart_catches_up(tmp_path: Path) -> None:
@@ -114,8 +115,8 @@ def test_process_killed_while_indexing_then_restart_catches_up(tmp_path: Path) -
     with gunicorn(env, workers=2) as base:
         ready = call(base, "GET", "/readyz")[2]["checks"]["search"]
         assert ready["pending"] == 0
-        assert ready["published"] == 420  # the seed in two languages and the 400 imported
-        assert ready["documents"] == 420
+        assert ready["published"] == 422  # the seed (ten entries, one article) in two languages, 400 imported
+        assert ready["documents"] == 422
         for n in (0, 199, 399):
             body = call(base, "GET", f"/api/v1/search?q=kq{n}q")[2]
             assert [hit["slug"] for hit in body["data"]] == [f"bulk-{n}"]

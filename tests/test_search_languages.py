@@ -34,8 +34,9 @@ def test_each_entry_is_found_once_in_the_language_served(client: FlaskClient) ->
     spanish = search(client, q="micropunción", locale="es", per_page=100)
     slugs = [h["slug"] for h in spanish["data"]]
     assert len(slugs) == len(set(slugs)) == spanish["meta"]["total"]
-    assert {h["locale"] for h in spanish["data"]} == {"es"}
-    assert sum(spanish["facets"]["kind"].values()) == spanish["meta"]["total"]
+    assert {h["locale"] for h in spanish["data"]} == {"es"}  # the article's Spanish translation too
+    assert spanish["facets"]["type"] == {"entry": 10, "article": 1}
+    assert sum(spanish["facets"]["kind"].values()) == spanish["facets"]["type"]["entry"]
     english = search(client, q="microneedling", locale="en", per_page=100)
     assert {h["locale"] for h in english["data"]} == {"en"}
     assert english["meta"]["total"] == len(english["data"]) > 0
@@ -58,7 +59,7 @@ def test_search_falls_back_per_entry_along_the_chain(client: FlaskClient, auth: 
     } <= {"en"}
     only = search(client, q="bruising", locale="es", fallback="none")
     assert "bruising" not in [h["slug"] for h in only["data"]]
-    assert sum(only["facets"]["kind"].values()) == only["meta"]["total"]
+    assert sum(only["facets"]["type"].values()) == only["meta"]["total"]
     # English readers see what they saw.
     english = search(client, q="bruising", locale="en")
     assert english["data"][0]["slug"] == "bruising"
@@ -68,6 +69,7 @@ def test_search_falls_back_per_entry_along_the_chain(client: FlaskClient, auth: 
 def test_suggest_in_the_language_asked_for(client: FlaskClient) -> None:
     spanish = client.get("/api/v1/suggest", query_string={"q": "infe", "locale": "es"})
     assert spanish.get_json()["data"][0] == {
+        "type": "entry",
         "slug": "infection",
         "kind": "complication",
         "title": "Infección",
@@ -111,9 +113,13 @@ def test_a_portuguese_translation_is_searched_in_portuguese_along_pt_br(tmp_path
     assert (found["infection"]["locale"], found["infection"]["title"]) == ("pt", "Infecção")
     assert "words" not in search(client, q="procurando sinais", locale="pt-BR")["meta"]
     suggested = client.get("/api/v1/suggest", query_string={"q": "infec", "locale": "pt-BR"}).get_json()
-    assert {"slug": "infection", "kind": "complication", "title": "Infecção", "locale": "pt"} in suggested[
-        "data"
-    ]
+    assert {
+        "type": "entry",
+        "slug": "infection",
+        "kind": "complication",
+        "title": "Infecção",
+        "locale": "pt",
+    } in suggested["data"]
     assert client.post(f"{tr}/unpublish", headers=headers).status_code == 200
     after = {h["slug"]: h["locale"] for h in search(client, q="procurando", locale="pt-BR")["data"]}
     assert after.get("infection") in (None, "en")  # the Portuguese text is gone; pt-BR falls back to en

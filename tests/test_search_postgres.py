@@ -84,8 +84,8 @@ def test_search_rows_commit_with_the_content(pg_app: Flask, publisher: dict[str,
     search = client.get("/readyz").get_json()["checks"]["search"]
     assert (search["backend"], search["documents"], search["published"], search["pending"]) == (
         "postgres",
-        21,  # the seed's ten entries in English and Spanish, and this one
-        21,
+        23,  # the seed's ten entries and one article in English and Spanish, and this one
+        23,
         0,
     )
     unpublished = client.post("/api/v1/admin/entries/milia-extraction/unpublish", headers=publisher)
@@ -102,7 +102,7 @@ def test_a_rolled_back_write_leaves_no_search_row(pg_app: Flask) -> None:
     response = client.post("/api/v1/admin/import?dry_run=true", json={"items": [item]}, headers=admin)
     assert response.status_code == 200, response.get_json()  # published, then rolled back
     assert _slugs(client, "zqmiliaq") == []
-    assert _count(pg_app, "search_documents") == 20  # the seed in English and Spanish
+    assert _count(pg_app, "search_documents") == 22  # the seed (ten entries, one article) in en and es
     response = client.post("/api/v1/admin/import", json={"items": [item]}, headers=admin)
     assert response.status_code == 200, response.get_json()
     assert _slugs(client, "zqmiliaq") == ["milia-extraction"]
@@ -133,7 +133,7 @@ def test_reindex_rebuilds_from_the_database(pg_app: Flask, publisher: dict[str, 
     assert client.get("/readyz").get_json()["checks"]["search"]["ok"] is False
     result = pg_app.test_cli_runner().invoke(args=["reindex"])
     assert result.exit_code == 0, result.output
-    assert "Index rebuilt: 21 document(s)." in result.output
+    assert "Index rebuilt: 23 document(s)." in result.output
     assert _slugs(client, "zqmiliaq") == ["milia-extraction"]
     assert _slugs(client, "bruises")[0] == "bruising"
 

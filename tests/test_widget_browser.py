@@ -240,6 +240,7 @@ def test_typing_shows_suggestions_and_the_keyboard_opens_one(driver: Any, live: 
     assert '"title": "Infection"' in driver.find_element(By.TAG_NAME, "body").text.replace('":"', '": "')
     selected = json.loads(driver.execute_script("return sessionStorage.getItem('kb')"))
     assert selected == {
+        "type": "entry",
         "slug": "infection",
         "kind": "complication",
         "title": "Infection",
@@ -272,6 +273,20 @@ def test_results_highlights_and_a_facet_narrows_them(driver: Any, live: str, scr
     )
     driver.save_screenshot(str(screenshots / "demo-kb-search-results.png"))
     assert (screenshots / "demo-kb-search-results.png").stat().st_size > 10_000
+
+
+def test_an_article_hit_links_to_its_best_section_and_type_chips_narrow(driver: Any, live: str) -> None:
+    widget = open_demo(driver, live)
+    widget.search("hygiene micro-channels")
+    article = next(
+        hit for hit in widget.hits() if hit.find_element(By.CSS_SELECTOR, ".kind").text == "article"
+    )
+    assert "Risk of Infection" in article.find_element(By.CSS_SELECTOR, ".section").text
+    href = article.find_element(By.CSS_SELECTOR, "a").get_attribute("href")
+    assert href.endswith("/api/v1/articles/microneedling-complications#risk-of-infection")
+    widget.find("button[data-facet=type][data-value=article]").click()
+    wait_for(driver, lambda: len(widget.hits()) == 1, "the type chip keeps the article")
+    assert widget.find("button[data-facet=type][data-value=article]").get_attribute("aria-pressed") == "true"
 
 
 def test_did_you_mean_and_escaped_text(driver: Any, live: str) -> None:
@@ -416,7 +431,11 @@ def test_instantsearch_shows_hits_and_refines(instantsearch_page: Any, screensho
         lambda: (c := kind_counts(driver)) and set(c) >= {"aftercare", "complication"} and c,
         "kind facet with aftercare and complication",
     )
-    total = sum(counts.values())
+    articles = driver.execute_script(  # hits are entries (counted by kind) and articles
+        "const r = await fetch('/api/v1/search?q=skin&type=article&per_page=1');"
+        "return (await r.json()).meta.total;"
+    )
+    total = sum(counts.values()) + articles
     wait_for(driver, lambda: f"{total} results" in " ".join(texts(driver, "#is-stats")), "stats")
     driver.find_element(By.CSS_SELECTOR, "#is-kind input[value=aftercare]").click()
     refined = f"{counts['aftercare']} result"

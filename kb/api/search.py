@@ -14,7 +14,7 @@ from kb.api.timing import server_timing
 from kb.schemas.search import SearchArgsSchema, SearchPageSchema, SuggestArgsSchema, SuggestionListSchema
 from kb.services import search
 
-blp = Blueprint("search", __name__, url_prefix="/api/v1", description="Search published entries")
+blp = Blueprint("search", __name__, url_prefix="/api/v1", description="Search published entries and articles")
 
 
 @blp.route("/search")
@@ -26,7 +26,8 @@ class Search(MethodView):
     @not_modified(blp)
     @server_timing("search")
     def get(self, **args: Any) -> Any:
-        """Search published entries: stemming, typo tolerance, synonyms, phrases, facets, highlights."""
+        """Search published entries and articles (each hit says its `type`; an article hit names its best
+        matching `section`): stemming, typo tolerance, synonyms, phrases, facets, highlights."""
         served = chain(args)
         return page_response(search.search(chain=served, locale=asked(), **args))
 
@@ -39,5 +40,5 @@ class Suggest(MethodView):
     @errors(blp, 400)
     @not_modified(blp)
     def get(self, **args: Any) -> Any:
-        """Title suggestions for what the user has typed so far, best first."""
+        """Title suggestions (of entries and articles) for what the user has typed so far, best first."""
         return search.suggest(chain=chain(args), **args)

@@ -24,6 +24,16 @@ from kb.schemas.locale import LocaleArgsSchema, translations_field
 
 class SectionSchema(ma.Schema):
     heading = fields.String(required=True)
+    anchor = fields.String(
+        required=True,
+        metadata={
+            "description": "The section's URL fragment (`/articles/<slug>#<anchor>`), unique in the "
+            "article: its heading in the served language folded to lower-case ASCII words joined by "
+            "hyphens (`section-<n>` when it has none, `-2`, `-3` on repeats). Search hits name "
+            "sections by it.",
+            "example": "risk-of-infection",
+        },
+    )
     body = fields.String(required=True, metadata={"description": "Markdown source"})
     body_html = fields.String(required=True, metadata={"description": "Rendered, sanitized HTML"})
     entries = fields.List(

@@ -14,7 +14,10 @@ from kb.search.base import MAX_PER_PAGE, MAX_QUERY_CHARS
 MAX_REQUESTS = 20
 MAX_FILTER_GROUPS = 20
 MAX_FILTER_VALUES = 50
-FACET_DESCRIPTION = "Facets: `kind` and `tags`"
+FACET_DESCRIPTION = (
+    "Facets: `kind` (of entries), `tags` and `type` (`entry` or `article`; a `kind` filter keeps "
+    "entries only)"
+)
 
 
 class FacetFilters(fields.Field):
@@ -66,7 +69,7 @@ class FacetNames(fields.Field):
         return names
 
 
-FILTER = {"type": "string", "pattern": r"^(kind|tags):[^-\x00][^\x00]*$", "maxLength": 200}
+FILTER = {"type": "string", "pattern": r"^(kind|tags|type):[^-\x00][^\x00]*$", "maxLength": 200}
 FACET_FILTERS_SPEC = {
     "description": "AND across the list, OR inside an inner list: "
     '`["kind:technique", ["tags:sun", "tags:healing"]]`',
@@ -152,10 +155,14 @@ class SearchParamsSchema(ma.Schema):
     facets = FacetNames(
         load_default=list,
         metadata={
-            "description": f"{FACET_DESCRIPTION}, or `*` for both; one name or a list (as Algolia takes)",
+            "description": f"{FACET_DESCRIPTION}, or `*` for all; one name or a list (as Algolia takes)",
             "oneOf": [
-                {"type": "string", "enum": ["", "kind", "tags", "*"]},
-                {"type": "array", "maxItems": 10, "items": {"type": "string", "enum": ["kind", "tags", "*"]}},
+                {"type": "string", "enum": ["", "kind", "tags", "type", "*"]},
+                {
+                    "type": "array",
+                    "maxItems": 10,
+                    "items": {"type": "string", "enum": ["kind", "tags", "type", "*"]},
+                },
             ],
         },
     )
@@ -172,7 +179,7 @@ class SearchParamsSchema(ma.Schema):
 
 
 class FacetSearchParamsSchema(SearchParamsSchema):
-    facetName = fields.String(required=True, validate=validate.OneOf(["kind", "tags"]))
+    facetName = fields.String(required=True, validate=validate.OneOf(["kind", "tags", "type"]))
     facetQuery = fields.String(load_default="", validate=validate.Length(0, 100))
     maxFacetHits = JsonInteger(load_default=10, validate=validate.Range(1, 100))
 
@@ -218,15 +225,27 @@ class HitHighlightsSchema(ma.Schema):
     summary = fields.Nested(HighlightSchema, required=True)
 
 
+class InstantSearchSectionSchema(ma.Schema):
+    heading = fields.String(required=True)
+    anchor = fields.String(required=True, metadata={"description": "Link to `/articles/<slug>#<anchor>`"})
+
+
 class InstantSearchHitSchema(ma.Schema):
-    objectID = fields.String(required=True, metadata={"description": "The entry's slug"})
+    objectID = fields.String(required=True, metadata={"description": "The entry's or article's slug"})
     slug = fields.String(required=True)
-    kind = fields.String(required=True)
+    kind = fields.String(required=True, allow_none=True, metadata={"description": "null for an article"})
     title = fields.String(required=True)
     summary = fields.String(required=True)
     locale = fields.String(required=True, metadata={"description": "The language of this hit"})
     tags = fields.List(fields.String(), required=True)
-    type = fields.String(metadata={"description": "entry or article, when the search service says"})
+    type = fields.String(
+        validate=validate.OneOf(["entry", "article"]), metadata={"description": "entry or article"}
+    )
+    section = fields.Nested(
+        InstantSearchSectionSchema,
+        allow_none=True,
+        metadata={"description": "An article's best matching section, as on /search (absent for entries)"},
+    )
     urgent = fields.Boolean(metadata={"description": "Guidance to seek care: show it prominently"})
     action = fields.String(metadata={"description": "The urgent hit's action"})
     highlight_result = fields.Nested(HitHighlightsSchema, data_key="_highlightResult", required=True)

@@ -9,7 +9,7 @@ from kb.models import KINDS
 from kb.schemas.common import PageArgsSchema, Tag, envelope
 from kb.schemas.fields import choice
 from kb.schemas.locale import LocaleArgsSchema
-from kb.search.base import MAX_PREFIX_CHARS, MAX_QUERY_CHARS, MAX_SUGGEST_LIMIT
+from kb.search.base import MAX_PREFIX_CHARS, MAX_QUERY_CHARS, MAX_SUGGEST_LIMIT, TYPES
 
 
 class SearchArgsSchema(PageArgsSchema, LocaleArgsSchema):
@@ -26,13 +26,46 @@ class SearchArgsSchema(PageArgsSchema, LocaleArgsSchema):
             "to search for (only spaces, punctuation or control characters) finds nothing"
         },
     )
-    kind = choice("Kind", KINDS)
+    kind = choice(
+        "Kind",
+        KINDS,
+        metadata={"description": "Only entries of this kind (articles have no kind, so none of them)"},
+    )
     tag = Tag
+    type = choice(
+        "SearchType",
+        TYPES,
+        metadata={"description": "Only entries, or only articles (default: both)"},
+    )
+
+
+class SectionRefSchema(ma.Schema):
+    heading = fields.String(required=True, metadata={"description": "The section's heading"})
+    anchor = fields.String(
+        required=True,
+        metadata={
+            "description": "The section's anchor, as the article names it (`sections[].anchor` of "
+            "getArticle): link to `/articles/<slug>#<anchor>`",
+            "example": "risk-of-infection",
+        },
+    )
 
 
 class SearchHitSchema(ma.Schema):
+    type = choice(
+        "SearchType",
+        TYPES,
+        required=True,
+        metadata={"description": "What the hit is: an entry, or an article (slug of getArticle)"},
+    )
     slug = fields.String(required=True)
-    kind = choice("Kind", KINDS, required=True)
+    kind = choice(
+        "Kind",
+        KINDS,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The entry's kind; null for an article"},
+    )
     title = fields.String(required=True)
     summary = fields.String(required=True)
     locale = fields.String(required=True, metadata={"description": "The language of this hit"})
@@ -53,6 +86,15 @@ class SearchHitSchema(ma.Schema):
     action = fields.String(
         allow_none=True,
         metadata={"description": "The matched warning sign's action when urgent, else null"},
+    )
+    section = fields.Nested(
+        SectionRefSchema,
+        allow_none=True,
+        metadata={
+            "description": "Articles only: the section that matches the query best (most query words in "
+            "its heading, which count double, and body; the first on a tie), whose body the body "
+            "highlight comes from; null when only the title, summary or tags matched"
+        },
     )
 
 
@@ -84,8 +126,26 @@ class SearchMetaSchema(ma.Schema):
 
 
 class FacetsSchema(ma.Schema):
-    kind = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    tags = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    """Counts over every match; each facet applies every filter but its own (so other values stay)."""
+
+    kind = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "Entries by kind (articles have none)"},
+    )
+    tags = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "Entries and articles by tag"},
+    )
+    type = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "Matches by type: entry, article", "example": {"entry": 7, "article": 1}},
+    )
 
 
 class SearchPageSchema(envelope(SearchHitSchema, "SearchPageBase")):
@@ -103,8 +163,17 @@ class SuggestArgsSchema(LocaleArgsSchema):
 
 
 class SuggestionSchema(ma.Schema):
+    type = choice(
+        "SearchType", TYPES, required=True, metadata={"description": "An entry's or an article's title"}
+    )
     slug = fields.String(required=True)
-    kind = choice("Kind", KINDS, required=True)
+    kind = choice(
+        "Kind",
+        KINDS,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The entry's kind; null for an article"},
+    )
     title = fields.String(required=True)
     locale = fields.String(required=True, metadata={"description": "The language of this title"})
 

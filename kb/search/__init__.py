@@ -17,6 +17,8 @@ from kb.search.base import (
     SearchHit,
     SearchQueryError,
     SearchResult,
+    SearchSection,
+    SectionRef,
     Suggestion,
 )
 
@@ -28,6 +30,8 @@ __all__ = [
     "SearchHit",
     "SearchQueryError",
     "SearchResult",
+    "SearchSection",
+    "SectionRef",
     "Suggestion",
     "get_backend_class",
 ]

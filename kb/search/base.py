@@ -17,6 +17,9 @@ from datetime import datetime
 from typing import Any
 
 KINDS = ("complication", "technique", "aftercare")
+# What a document is: an entry, or a whole article (its sections inside). Articles have no kind: a kind
+# filter keeps entries only, and the kind facet counts entries only.
+TYPES = ("entry", "article")
 # Limits: the backends refuse (SearchQueryError) or cut what goes beyond them; the API schemas import them.
 MAX_QUERY_CHARS = 500  # q longer than this is refused
 MAX_PREFIX_CHARS = 100  # a suggest prefix is cut to this
@@ -28,12 +31,33 @@ URGENT_ACTIONS = ("seek_care_promptly",)
 
 
 @dataclass(frozen=True)
-class SearchDocument:
-    """One published entry as the index sees it."""
+class SearchSection:
+    """One section of an article document: its heading, its URL fragment and its Markdown body."""
 
-    id: str  # document UUID as string (unique key): the entry's, or one per translation of it
+    heading: str
+    anchor: str
+    body: str
+
+
+@dataclass(frozen=True)
+class SectionRef:
+    """The section of an article hit that matches the query best."""
+
+    heading: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    """One published entry or article as the index sees it.
+
+    An article (``type="article"``) has ``kind=""`` and no details; its ``body`` holds every section
+    (heading and body) and ``sections`` each one, so a hit can point to the one that matches best
+    (:func:`kb.search.common.sections.best_section`)."""
+
+    id: str  # document UUID as string (unique key): the entry's or article's, or one per translation of it
     slug: str
-    kind: str  # complication | technique | aftercare
+    kind: str  # complication | technique | aftercare; "" for an article
     title: str
     summary: str
     tags: list[str]
@@ -41,6 +65,8 @@ class SearchDocument:
     # The BCP 47 tag of the text ("es"; a source's is its entry's locale): picks the analysis
     # (kb.search.common.languages). The app always says it; "en" is the analysis default.
     language: str = field(default="en", kw_only=True)
+    type: str = field(default="entry", kw_only=True)  # one of TYPES
+    sections: tuple[SearchSection, ...] = field(default=(), kw_only=True)  # an article's, in order
     details: str  # kind-specific details flattened to plain text by the caller
     body: str  # Markdown source
     updated_at: datetime | None = None
@@ -54,13 +80,15 @@ class SearchHit:
     """One result. ``highlights`` always has ``title``; at most one of summary/details/body more."""
 
     slug: str
-    kind: str
+    kind: str | None  # None for an article
     title: str
     summary: str
     score: float
     highlights: dict[str, str] = field(default_factory=dict)
     urgent: bool = False  # the query matched one of the document's urgent warning signs
     action: str | None = None  # that sign's action, when urgent
+    type: str = "entry"
+    section: SectionRef | None = None  # an article's best matching section (None: none matched)
 
 
 @dataclass(frozen=True)
@@ -82,8 +110,9 @@ class Suggestion:
     """An as-you-type title suggestion."""
 
     slug: str
-    kind: str
+    kind: str | None  # None for an article
     title: str
+    type: str = "entry"
 
 
 class SearchError(Exception):
@@ -135,24 +164,35 @@ class SearchBackend(ABC):
         page: int = 1,
         per_page: int = 20,
         languages: Sequence[str] | None = None,
+        type: str | None = None,
     ) -> SearchResult:
         """Full-text search; SearchQueryError when ``q`` or a parameter is unusable. ``locale`` keeps
-        the documents whose ``locale`` is that key or one of those keys.
+        the documents whose ``locale`` is that key or one of those keys; ``type`` those of that type
+        (entry or article); ``kind`` entries of that kind (so no article).
 
         ``languages``: the BCP 47 tags the query is analysed in (a locale chain, e.g. ``["es", "en"]``):
         each document is matched by the analysis of its own language when that language is one of them
         (None: every language the index holds). Facets are disjunctive (Algolia's way): kind counts
-        ignore the kind filter and tag counts the tag filter, each applying every other filter, so a UI
-        can show what the other choices give."""
+        ignore the kind filter, type counts the type filter and tag counts the tag filter, each applying
+        every other filter, so a UI can show what the other choices give. Kind counts are of entries."""
         check_paging(page, per_page)
         if kind is not None and kind not in KINDS:
             raise SearchQueryError(f"kind must be one of: {', '.join(KINDS)}")
+        if type is not None and type not in TYPES:
+            raise SearchQueryError(f"type must be one of: {', '.join(TYPES)}")
         if languages is not None and (
             isinstance(languages, str) or not all(isinstance(t, str) for t in languages)
         ):
             raise SearchQueryError("languages must be a list of language tags")
         return self._search(
-            q, kind=kind, tag=tag, locale=_keys(locale), page=page, per_page=per_page, languages=languages
+            q,
+            kind=kind,
+            tag=tag,
+            locale=_keys(locale),
+            page=page,
+            per_page=per_page,
+            languages=languages,
+            type=type,
         )
 
     def suggest(
@@ -179,8 +219,9 @@ class SearchBackend(ABC):
         page: int,
         per_page: int,
         languages: Sequence[str] | None = None,
+        type: str | None = None,
     ) -> SearchResult:
-        """:meth:`search` with checked paging and kind, ``locale`` as a tuple of keys (or None); ``q``
+        """:meth:`search` with checked paging, kind and type, ``locale`` as a tuple of keys (or None); ``q``
         is checked by :func:`kb.search.common.parsing.parse`, which every backend calls."""
 
     @abstractmethod

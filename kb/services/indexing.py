@@ -1,6 +1,7 @@
-"""Keeping the search index in step with published content.
+"""Keeping the search index in step with published content: entries and articles.
 
-The database is the source of truth. Publishing calls ``record`` in the content's transaction:
+The database is the source of truth. Publishing calls ``record`` in the content's transaction (with
+the id of the entry or article: ids are UUIDs, so the outbox's ``entry_id`` names either):
 
 - A backend whose index lives in that database (``transactional``, e.g. postgres) updates the index
   just before the transaction commits, so the content and its search rows commit together. If the
@@ -30,15 +31,15 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from kb.errors import RequestDeadline
 from kb.extensions import db
-from kb.models import LiveEntry, LiveTranslation, SearchOutbox
+from kb.models import LiveArticle, LiveEntry, LiveTranslation, SearchOutbox
 from kb.search import SearchBackend, SearchDocument, SearchError, get_backend_class
-from kb.services import search_locales
+from kb.services import search_articles, search_locales
 from kb.services.filelock import file_lock
 
 log = logging.getLogger(__name__)
 BATCH = 500
 EXTENSION = "kb.search"
-PENDING = "kb.search.pending"  # Session.info key: {entry id: action} to index before the commit
+PENDING = "kb.search.pending"  # Session.info key: {entry or article id: action} to index before the commit
 IN_DATABASE = {"postgres": "postgresql"}  # backends whose index lives in the app's database
 
 
@@ -69,7 +70,7 @@ def backend() -> SearchBackend:
 
 
 def record(entry_id: uuid.UUID, action: str) -> None:
-    """Note, in the caller's transaction, that the index must upsert or remove this entry."""
+    """Note, in the caller's transaction, that the index must upsert or remove this entry or article."""
     if backend().transactional:
         db.session.info.setdefault(PENDING, {})[entry_id] = action
     else:
@@ -148,8 +149,8 @@ def apply_pending(timeout: float | None = None) -> ApplyReport:
 
 
 def rebuild(progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the whole index from the live entries (aside, then swapped in). Clears the outbox rows
-    the rebuild covers; rows written meanwhile stay, since the rebuild may have missed them."""
+    """Rebuild the whole index from the live entries and articles (aside, then swapped in). Clears the
+    outbox rows the rebuild covers; rows written meanwhile stay, since the rebuild may have missed them."""
     covered: list[int] = []
 
     def documents() -> Iterator[SearchDocument]:  # one consistent read: the rows, then the content
@@ -184,10 +185,11 @@ def pending_count() -> int:
 
 
 def published_count() -> int:
-    """Live entries and live entry translations: one search document each."""
+    """Live entries and articles and their live translations: one search document each."""
     entries = db.session.scalar(sa.select(sa.func.count()).select_from(LiveEntry)) or 0
-    translated = sa.select(sa.func.count()).where(LiveTranslation.object_type == "entry")
-    return entries + (db.session.scalar(translated) or 0)
+    articles = db.session.scalar(sa.select(sa.func.count()).select_from(LiveArticle)) or 0
+    translated = sa.select(sa.func.count()).select_from(LiveTranslation)  # of entries and articles
+    return entries + articles + (db.session.scalar(translated) or 0)
 
 
 def health() -> dict[str, Any]:
@@ -218,22 +220,25 @@ def _pending_batch() -> list[SearchOutbox]:
 
 
 def _apply(rows: list[SearchOutbox]) -> None:
-    """Bring each entry named in ``rows`` to its state now (read under the lock): live is indexed,
-    anything else removed. So the order in which rows were written cannot matter."""
+    """Bring each entry or article named in ``rows`` to its state now (read under the lock): live is
+    indexed, anything else removed. So the order in which rows were written cannot matter."""
     _bring_up_to_date(db.session, sorted({row.entry_id for row in rows}))
     db.session.execute(sa.delete(SearchOutbox).where(SearchOutbox.id.in_([row.id for row in rows])))
     db.session.commit()
 
 
 def _bring_up_to_date(session: Session, ids: list[uuid.UUID]) -> None:
-    """Index the live ones of these entries and remove the others. With a transactional backend the
-    live rows are read FOR UPDATE, so a publish of one of them waits for this transaction and its
-    search row cannot be overwritten with this older read."""
-    query = sa.select(LiveEntry).where(LiveEntry.entry_id.in_(ids)).order_by(LiveEntry.entry_id)
+    """Index the live ones of these entries and articles and remove the others. With a transactional
+    backend the live rows are read FOR UPDATE, so a publish of one of them waits for this transaction
+    and its search row cannot be overwritten with this older read."""
+    entries = sa.select(LiveEntry).where(LiveEntry.entry_id.in_(ids)).order_by(LiveEntry.entry_id)
+    articles = sa.select(LiveArticle).where(LiveArticle.article_id.in_(ids)).order_by(LiveArticle.article_id)
     if backend().transactional:
-        query = query.with_for_update()
-    live = {entry.entry_id: entry for entry in session.scalars(query)}
-    docs = to_documents(list(live.values()))
+        entries, articles = entries.with_for_update(), articles.with_for_update()
+    live_entries = list(session.scalars(entries))
+    live_articles = list(session.scalars(articles))
+    live = {item.id for item in (*live_entries, *live_articles)}
+    docs = to_documents(live_entries) + search_articles.to_documents(live_articles)
     if docs:
         backend().index(docs)
     indexed = {doc.id for doc in docs}
@@ -255,11 +260,16 @@ def _note_failure(error: str) -> None:
 
 
 def _all_documents() -> Iterator[SearchDocument]:
-    query = sa.select(LiveEntry).order_by(LiveEntry.entry_id).execution_options(yield_per=BATCH)
-    batch: list[LiveEntry] = []
-    for entry in db.session.scalars(query):
-        batch.append(entry)
-        if len(batch) == BATCH:
-            yield from to_documents(batch)
-            batch = []
-    yield from to_documents(batch)
+    """Every live entry's documents, then every live article's."""
+    for model, key, documents in (
+        (LiveEntry, LiveEntry.entry_id, to_documents),
+        (LiveArticle, LiveArticle.article_id, search_articles.to_documents),
+    ):
+        query = sa.select(model).order_by(key).execution_options(yield_per=BATCH)
+        batch: list[Any] = []
+        for item in db.session.scalars(query):
+            batch.append(item)
+            if len(batch) == BATCH:
+                yield from documents(batch)
+                batch = []
+        yield from documents(batch)

@@ -1,17 +1,19 @@
 """InstantSearch's requests answered with Algolia-shaped results, by kb's search service.
 
 Mapping (Algolia -> kb): ``query`` -> ``q``; ``page`` (0-based) -> ``page`` (1-based); ``hitsPerPage`` ->
-``per_page`` (0 asks for facets only); ``facetFilters`` on ``kind`` and ``tags``: AND across the outer
-list, OR inside an inner list; highlights come back between ``highlightPreTag``/``highlightPostTag``
-around raw (unescaped) text, as Algolia sends them: the page escapes (InstantSearch.js does).
+``per_page`` (0 asks for facets only); ``facetFilters`` on ``kind``, ``tags`` and ``type`` (entry or
+article; a kind keeps entries only, as on ``/search``): AND across the outer list, OR inside an inner
+list; highlights come back between ``highlightPreTag``/``highlightPostTag`` around raw (unescaped)
+text, as Algolia sends them: the page escapes (InstantSearch.js does).
 
-The search service filters on one kind and one tag. A query with several values OR'ed in one facet is
-answered by searching with the single-valued filters only, gathering up to ``GATHER_LIMIT`` matches and
-filtering them here (kinds from the hits, tags from the live entries); beyond that limit the counts are
-a lower bound and ``exhaustiveNbHits`` says so. An empty query lists the published entries by title
-(like Meilisearch's placeholder search), so a page shows results before anyone types. Every answer is
-along the request's locale chain, as for ``/search``: each hit in its best published translation, with
-its ``locale``.
+The search service filters on one kind, one tag and one type. A query with several values OR'ed in one
+facet is answered by searching with the single-valued filters only, gathering up to ``GATHER_LIMIT``
+matches and filtering them here (kinds and types from the hits, tags from the live entries and
+articles); beyond that limit the counts are a lower bound and ``exhaustiveNbHits`` says so. An empty
+query lists the published entries by title (like Meilisearch's placeholder search), so a page shows
+results before anyone types; articles are found by searching (``type:article`` alone lists nothing).
+Every answer is along the request's locale chain, as for ``/search``: each hit in its best published
+translation, with its ``locale``.
 """
 
 from __future__ import annotations
@@ -30,15 +32,16 @@ import sqlalchemy as sa
 
 from kb.errors import BadRequestError, ValidationFailed
 from kb.extensions import db
-from kb.models import KINDS, LiveEntry, LiveEntryTag
+from kb.models import KINDS, LiveArticle, LiveEntry, LiveEntryTag
+from kb.search.base import TYPES
 from kb.services import analytics, localized
 from kb.services import search as search_service
 
-FACETS = ("kind", "tags")
+FACETS = ("kind", "tags", "type")
 GATHER_PAGE = 100
 GATHER_LIMIT = 1000  # matches gathered for an OR within a facet
 MAX_FACET_VALUES = 1000
-OPTIONAL_HIT_FIELDS = ("type", "urgent", "action")  # passed on when the search service gives them
+OPTIONAL_HIT_FIELDS = ("type", "urgent", "action", "section")  # passed on when the search service gives them
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 
 
@@ -56,21 +59,17 @@ class Filters:
         for name, values in self.groups:
             if name == facet:
                 allowed = set(values) if allowed is None else allowed & values
-        if facet == "kind" and allowed is not None:
-            allowed &= set(KINDS)  # an unknown kind matches nothing, as an unknown value does on Algolia
+        known = {"kind": KINDS, "type": TYPES}.get(facet)
+        if known is not None and allowed is not None:
+            allowed &= set(known)  # an unknown value matches nothing, as on Algolia
         return allowed
 
-    def matches(self, kind: str, tags: Iterable[str]) -> bool:
-        tag_set = set(tags)
+    def matches(self, kind: str | None, tags: Iterable[str], type: str = "entry") -> bool:
+        values_of = {"kind": {kind}, "tags": set(tags), "type": {type}}
         for name, values in self.groups:
-            if name == "kind" and kind not in values:
+            if not values & values_of[name]:
                 return False
-            if name == "tags" and not values & tag_set:
-                return False
-        return all(
-            any(value == kind if name == "kind" else value in tag_set for name, value in group)
-            for group in self.mixed
-        )
+        return all(any(value in values_of[name] for name, value in group) for group in self.mixed)
 
 
 @dataclass
@@ -153,11 +152,11 @@ def _one(index: int, request: dict[str, Any], chain: Sequence[str], locale: str 
         params["query"] or "", locale=locale, total=answer.total, count=bool(counted)
     )
     hits = answer.hits[:per_page] if per_page else []
-    tags = _tags_of([hit["slug"] for hit in hits])
+    tags = _tags_of(hits)
     pre, post = params["highlightPreTag"], params["highlightPostTag"]
     limit = params["maxValuesPerFacet"]
     return {
-        "hits": [_hit(hit, tags.get(hit["slug"], []), pre, post) for hit in hits],
+        "hits": [_hit(hit, tags.get(_key(hit), []), pre, post) for hit in hits],
         "nbHits": answer.total,
         "page": page,
         "nbPages": math.ceil(answer.total / per_page) if per_page else 0,
@@ -179,13 +178,14 @@ def _one(index: int, request: dict[str, Any], chain: Sequence[str], locale: str 
 def _answer(
     query: str, filters: Filters, *, page: int, per_page: int, chain: Sequence[str], index: int
 ) -> Answer:
-    kinds, tags = filters.values("kind"), filters.values("tags")
-    if (kinds is not None and not kinds) or (tags is not None and not tags):
-        return Answer(hits=[], total=0, facets={"kind": Counter(), "tags": Counter()})
+    allowed = [filters.values(name) for name in FACETS]
+    if any(values is not None and not values for values in allowed):
+        return Answer(hits=[], total=0, facets={name: Counter() for name in FACETS})
     if not query.strip():
         return _browse(filters, page=page, per_page=per_page, chain=chain)
     single = all(len(values) == 1 for _, values in filters.groups) and not filters.mixed
     if single:
+        kinds, tags, types = allowed
         result = _search(
             query,
             index,
@@ -193,6 +193,7 @@ def _answer(
             per_page=per_page,
             kind=next(iter(kinds)) if kinds else None,
             tag=next(iter(tags)) if tags else None,
+            type=next(iter(types)) if types else None,
             chain=chain,
         )
         facets = {name: Counter(result.extra["facets"].get(name, {})) for name in FACETS}
@@ -204,37 +205,43 @@ def _gather(
     query: str, filters: Filters, *, page: int, per_page: int, chain: Sequence[str], index: int
 ) -> Answer:
     """Search with the single-valued filters, then apply the OR'ed ones here (see the module docstring)."""
-    kinds, tags = filters.values("kind"), filters.values("tags")
-    kind = next(iter(kinds)) if kinds and len(kinds) == 1 else None
-    tag = next(iter(tags)) if tags and len(tags) == 1 else None
+    single = {}
+    for name, arg in (("kind", "kind"), ("tags", "tag"), ("type", "type")):
+        values = filters.values(name)
+        single[arg] = next(iter(values)) if values and len(values) == 1 else None
     gathered: list[dict[str, Any]] = []
     total = 0
     suggestion = None
     for number in range(1, GATHER_LIMIT // GATHER_PAGE + 1):
-        result = _search(query, index, page=number, per_page=GATHER_PAGE, kind=kind, tag=tag, chain=chain)
+        result = _search(query, index, page=number, per_page=GATHER_PAGE, chain=chain, **single)
         total = result.total
         suggestion = suggestion or result.meta.get("suggestion")
         gathered.extend(result.items)
         if number * GATHER_PAGE >= total:
             break
-    tags_of = _tags_of([hit["slug"] for hit in gathered])
-    kept = [hit for hit in gathered if filters.matches(hit["kind"], tags_of.get(hit["slug"], []))]
-    facets = {"kind": Counter(hit["kind"] for hit in kept), "tags": Counter()}
+    tags_of = _tags_of(gathered)
+    kept = [hit for hit in gathered if filters.matches(hit["kind"], tags_of.get(_key(hit), []), hit["type"])]
+    facets = {
+        "kind": Counter(hit["kind"] for hit in kept if hit["kind"] is not None),
+        "tags": Counter(),
+        "type": Counter(hit["type"] for hit in kept),
+    }
     for hit in kept:
-        facets["tags"].update(tags_of.get(hit["slug"], []))
+        facets["tags"].update(tags_of.get(_key(hit), []))
     start = (page - 1) * per_page
     return Answer(kept[start : start + per_page], len(kept), facets, len(gathered) >= total, suggestion)
 
 
 def _browse_filter(values: dict[str, Any]) -> Any:
-    """Entries whose kind, or one of whose tags, is among ``values`` (OR across the facets given)."""
-    conditions = []
+    """Entries whose kind, or one of whose tags, is among ``values``, or any entry when ``entry`` is
+    among the types (OR across the facets given)."""
+    conditions: list[Any] = [sa.true()] if "entry" in values.get("type", ()) else []
     if kinds := values.get("kind"):
         conditions.append(LiveEntry.kind.in_(kinds))
     if tags := values.get("tags"):
         tagged = sa.select(LiveEntryTag.entry_id).where(LiveEntryTag.tag.in_(tags))
         conditions.append(LiveEntry.entry_id.in_(tagged))
-    return sa.or_(*conditions)
+    return sa.or_(*conditions) if conditions else sa.false()
 
 
 def _browse(filters: Filters, *, page: int, per_page: int, chain: Sequence[str]) -> Answer:
@@ -265,10 +272,15 @@ def _browse(filters: Filters, *, page: int, per_page: int, chain: Sequence[str])
         .group_by(LiveEntryTag.tag)
     )
     hits = [
-        {name: view[name] for name in ("slug", "kind", "title", "summary", "locale")} | {"score": 0.0}
+        {name: view[name] for name in ("slug", "kind", "title", "summary", "locale")}
+        | {"score": 0.0, "type": "entry"}
         for view in localized.entries(list(rows), chain)
     ]
-    facets = {"kind": Counter(dict(kinds.all())), "tags": Counter(dict(tags.all()))}
+    facets = {
+        "kind": Counter(dict(kinds.all())),
+        "tags": Counter(dict(tags.all())),
+        "type": Counter({"entry": total} if total else {}),
+    }
     return Answer(hits, total, facets)
 
 
@@ -279,18 +291,30 @@ def _search(query: str, index: int, **args: Any) -> Any:
         raise _bad(index, "query", exc.detail.removeprefix("Invalid query parameter: q. ")) from exc
 
 
-def _tags_of(slugs: list[str]) -> dict[str, list[str]]:
-    if not slugs:
-        return {}
-    rows = db.session.execute(
-        sa.select(LiveEntry.slug, LiveEntryTag.tag)
-        .join(LiveEntryTag, LiveEntryTag.entry_id == LiveEntry.entry_id)
-        .where(LiveEntry.slug.in_(set(slugs)))
-        .order_by(LiveEntry.slug, LiveEntryTag.tag)
-    )
-    tags: dict[str, list[str]] = {}
-    for slug, tag in rows:
-        tags.setdefault(slug, []).append(tag)
+def _key(hit: dict[str, Any]) -> tuple[str, str]:
+    """A hit's identity: an entry and an article may share a slug."""
+    return hit.get("type", "entry"), hit["slug"]
+
+
+def _tags_of(hits: list[dict[str, Any]]) -> dict[tuple[str, str], list[str]]:
+    """The tags of the hits' live entries and articles, by :func:`_key`."""
+    tags: dict[tuple[str, str], list[str]] = {}
+    entries = {hit["slug"] for hit in hits if _key(hit)[0] == "entry"}
+    if entries:
+        rows = db.session.execute(
+            sa.select(LiveEntry.slug, LiveEntryTag.tag)
+            .join(LiveEntryTag, LiveEntryTag.entry_id == LiveEntry.entry_id)
+            .where(LiveEntry.slug.in_(entries))
+            .order_by(LiveEntry.slug, LiveEntryTag.tag)
+        )
+        for slug, tag in rows:
+            tags.setdefault(("entry", slug), []).append(tag)
+    articles = {hit["slug"] for hit in hits if _key(hit)[0] == "article"}
+    if articles:
+        for slug, article_tags in db.session.execute(
+            sa.select(LiveArticle.slug, LiveArticle.tags).where(LiveArticle.slug.in_(articles))
+        ):
+            tags[("article", slug)] = sorted(dict.fromkeys(article_tags))
     return tags
 
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from kb.extensions import db
 from kb.models import Change, LiveArticle, LiveEntry, LiveTranslation
 from kb.services import translation_text as tt
+from kb.services.anchors import with_anchors
 
 Chain = Sequence[str]
 Drafts = Mapping[str, Any]  # locale -> a translation shaped like a LiveTranslation
@@ -195,8 +196,8 @@ def entries_by_slug(slugs: list[str], chain: Chain) -> list[dict[str, Any]]:
 
 
 def articles(lives: list[LiveArticle], chain: Chain, drafts: Drafts | None = None) -> list[dict[str, Any]]:
-    """``lives`` served along ``chain`` (sections as published, in the served language); ``drafts`` as
-    for :func:`entries`."""
+    """``lives`` served along ``chain`` (sections as published, in the served language, each with its
+    ``anchor``: kb.services.anchors); ``drafts`` as for :func:`entries`."""
     others = _live_translations("article", [a.article_id for a in lives])
     views = []
     for live in lives:
@@ -220,6 +221,7 @@ def articles(lives: list[LiveArticle], chain: Chain, drafts: Drafts | None = Non
                 "updated_at": choice.updated_at,
                 "published_at": choice.published_at,
             }
+        view["sections"] = with_anchors(view["sections"])
         view["translations"] = _listing(live, mine)
         views.append(view)
     return views

@@ -73,7 +73,7 @@ ARTICLE = Resource(
     fields=Article.CONTENT_FIELDS,
     render=_render_article,
     feed_kind=lambda _: "article",
-    indexed=False,
+    indexed=True,
     references=_article_references,
 )
 RESOURCES = {r.name: r for r in (ENTRY, ARTICLE)}

@@ -1,4 +1,5 @@
-"""Public search and suggestions, over the live content the index holds, along a locale chain."""
+"""Public search and suggestions, over the live content the index holds (entries and articles), along a
+locale chain."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from kb.search.common.text import clean_control
 from kb.services import analytics, indexing, search_locales
 from kb.services.pages import Page
 
-NO_FACETS: dict[str, dict[str, int]] = {"kind": {}, "tags": {}}
+NO_FACETS: dict[str, dict[str, int]] = {"kind": {}, "tags": {}, "type": {}}
 
 
 def search(
@@ -22,13 +23,15 @@ def search(
     chain: Sequence[str],
     kind: str | None = None,
     tag: str | None = None,
+    type: str | None = None,
     locale: str | None = None,
     count: bool = True,
 ) -> Page:
-    """Entries served along ``chain`` (each in its best published translation) matching ``q``: one page,
-    each hit with the ``locale`` it is served in. ``locale`` is the language the client asked for (None
-    when it did not say), as the analytics count it; ``count=False`` leaves the query out of them
-    (helper queries, facets)."""
+    """Entries and articles served along ``chain`` (each in its best published translation) matching
+    ``q``: one page, each hit with its ``type`` and the ``locale`` it is served in, an article's with its
+    best matching ``section``. ``type`` keeps one type; ``kind`` entries of that kind only. ``locale``
+    is the language the client asked for (None when it did not say), as the analytics count it;
+    ``count=False`` leaves the query out of them (helper queries, facets)."""
     if not clean_control(q).strip():
         # Nothing to search for (spaces, control characters): no results, as for a query of punctuation.
         # The document allows any 1-500 characters, so this is not a client error.
@@ -40,6 +43,7 @@ def search(
             q,
             kind=kind,
             tag=tag,
+            type=type,
             locale=keys,
             page=page,
             per_page=per_page,
@@ -48,7 +52,7 @@ def search(
     except SearchQueryError as exc:
         raise BadRequestError(f"Invalid query parameter: q. {exc}", errors={"q": [str(exc)]}) from exc
     return Page(
-        items=search_locales.with_locale(result.hits, chain),
+        items=[_shown(hit) for hit in search_locales.with_locale(result.hits, chain)],
         page=page,
         per_page=per_page,
         total=result.total,
@@ -61,8 +65,16 @@ def search(
     )
 
 
+def _shown(hit: dict[str, Any]) -> dict[str, Any]:
+    """A hit as the API shows it: an entry's as before articles were searchable (no ``section``)."""
+    if hit["type"] == "entry":
+        hit.pop("section", None)
+    return hit
+
+
 def suggest(*, q: str, limit: int, chain: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-    """Titles served along ``chain`` for what the user typed, each with its ``locale``."""
+    """Titles of entries and articles served along ``chain`` for what the user typed, each with its
+    ``type`` and ``locale``."""
     try:
         found = indexing.backend().suggest(q, limit=limit, locale=search_locales.keys_for(chain))
     except SearchQueryError as exc:

@@ -1,10 +1,11 @@
 """Search along a locale chain: one document per published translation, and the filter that keeps,
-for each entry, only the translation a reader of that chain is served.
+for each entry or article, only the translation a reader of that chain is served.
 
-Each document's ``locale`` is a key ``<its locale>|<published locales of its entry>`` (supported ones,
-sorted). For a chain ``c1, c2, ...`` a document in ``ci`` is served exactly when its entry has no
-published translation in ``c1 .. c(i-1)``; :func:`keys_for` lists every key that passes, so one
-filtered query gives the served documents, their totals and their facets.
+Each document's ``locale`` is a key ``<its locale>|<published locales of its entry or article>``
+(supported ones, sorted). For a chain ``c1, c2, ...`` a document in ``ci`` is served exactly when its
+entry has no published translation in ``c1 .. c(i-1)``; :func:`keys_for` lists every key that passes, so
+one filtered query gives the served documents, their totals and their facets. Articles' documents are
+made by :mod:`kb.services.search_articles`.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from kb.extensions import db
-from kb.models import LiveEntry, LiveTranslation
+from kb.models import LiveArticle, LiveEntry, LiveTranslation
 from kb.search import SearchDocument
-from kb.search.base import URGENT_ACTIONS
+from kb.search.base import TYPES, URGENT_ACTIONS
 from kb.search.common.text import flatten_details, urgent_warnings
 from kb.services import locales
 from kb.services import translation_text as tt
@@ -42,7 +43,8 @@ def keys_for(chain: Sequence[str]) -> list[str]:
 
 
 def document_id(entry_id: uuid.UUID, locale: str) -> str:
-    """The search document id of an entry's translation in ``locale`` (stable, so it can be removed)."""
+    """The search document id of an entry's (or article's) translation in ``locale`` (stable, so it
+    can be removed)."""
     return str(uuid.uuid5(entry_id, locale))
 
 
@@ -52,11 +54,13 @@ def translation_ids(entry_id: uuid.UUID, *, keep: Iterable[str] = ()) -> list[st
     return [document_id(entry_id, tag) for tag in locales.supported() if tag not in kept]
 
 
-def live_translations(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, LiveTranslation]]:
+def live_translations(
+    ids: Sequence[uuid.UUID], object_type: str = "entry"
+) -> dict[uuid.UUID, dict[str, LiveTranslation]]:
     found: dict[uuid.UUID, dict[str, LiveTranslation]] = {}
     if ids:
         query = sa.select(LiveTranslation).where(
-            LiveTranslation.object_type == "entry", LiveTranslation.object_id.in_(list(ids))
+            LiveTranslation.object_type == object_type, LiveTranslation.object_id.in_(list(ids))
         )
         for tr in db.session.scalars(query):
             found.setdefault(tr.object_id, {})[tr.locale] = tr
@@ -108,20 +112,25 @@ def _document(
     )
 
 
-def served_locales(slugs: Sequence[str], chain: Sequence[str]) -> dict[str, str]:
-    """The locale each of ``slugs`` is served in along ``chain`` (for the hits a search returns)."""
+def served_locales(slugs: Sequence[str], chain: Sequence[str], object_type: str = "entry") -> dict[str, str]:
+    """The locale each of ``slugs`` (of entries, or of articles) is served in along ``chain`` (for the
+    hits a search returns)."""
     if not slugs:
         return {}
-    lives = list(db.session.scalars(sa.select(LiveEntry).where(LiveEntry.slug.in_(list(slugs)))))
-    others = live_translations([e.entry_id for e in lives])
+    model: Any = LiveArticle if object_type == "article" else LiveEntry
+    lives = list(db.session.scalars(sa.select(model).where(model.slug.in_(list(slugs)))))
+    others = live_translations([live.id for live in lives], object_type)
     served: dict[str, str] = {}
-    for entry in lives:
-        published = {entry.locale, *others.get(entry.entry_id, {})}
-        served[entry.slug] = next((tag for tag in chain if tag in published), entry.locale)
+    for live in lives:
+        published = {live.locale, *others.get(live.id, {})}
+        served[live.slug] = next((tag for tag in chain if tag in published), live.locale)
     return served
 
 
 def with_locale(items: list[Any], chain: Sequence[str]) -> list[dict[str, Any]]:
     """Hits or suggestions as dicts, each with the ``locale`` it was served in."""
-    served = served_locales([item.slug for item in items], chain)
-    return [{**vars(item), "locale": served.get(item.slug, chain[0])} for item in items]
+    served = {
+        object_type: served_locales([i.slug for i in items if i.type == object_type], chain, object_type)
+        for object_type in TYPES
+    }
+    return [{**vars(item), "locale": served[item.type].get(item.slug, chain[0])} for item in items]

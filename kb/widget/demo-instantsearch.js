@@ -32,9 +32,9 @@ async function start() {
         item: (hit, { html, components }) => html`
           <article class="${hit.urgent ? "urgent" : ""}">
             ${hit.urgent ? html`<strong class="flag">Seek care promptly</strong><br>` : ""}
-            <a href="${api}/entries/${encodeURIComponent(hit.slug)}" data-slug="${hit.slug}"
+            <a href="${api}/${hit.type === "article" ? "articles" : "entries"}/${encodeURIComponent(hit.slug)}${hit.section ? `#${hit.section.anchor}` : ""}" data-slug="${hit.slug}"
                data-position="${hit.__position}" data-query-id="${hit.__queryID || ""}">${components.Highlight({ hit, attribute: "title" })}</a>
-            <span class="kind">${hit.kind}</span>
+            <span class="kind">${hit.kind || hit.type}</span>
             <p>${components.Highlight({ hit, attribute: "summary" })}</p>
           </article>`,
       },

@@ -1,13 +1,15 @@
 // <kb-search>: kb's search box as a dependency-free web component (shadow DOM, WAI-ARIA 1.2 combobox).
 //
 //   <script src="https://kb.example/widget/kb-search.js" type="module"></script>
-//   <kb-search href-template="/articles/{slug}"></kb-search>
+//   <kb-search href-template="/entries/{slug}" article-href-template="/articles/{slug}#{anchor}"></kb-search>
 //
-// Attributes: api (kb's API root; default: /api/v1 beside this script), href-template ("{slug}",
-// "{kind}" and "{locale}" are filled in; without it nothing navigates), label, placeholder, per-page
-// (default 10). Opening a suggestion or a result dispatches a cancelable "kb-search-select" event
-// (bubbles, composed; detail: {slug, kind, title, locale, source: "suggestion" | "result", position,
-// queryId}); unless cancelled, the page then goes to href-template. The language asked for is the
+// Attributes: api (kb's API root; default: /api/v1 beside this script), href-template for entries
+// ("{slug}", "{kind}" and "{locale}" are filled in; without it nothing navigates), article-href-template
+// for articles ("{slug}", "{anchor}": the best matching section's, and "{locale}"; a "#" left with no
+// anchor is dropped; without it articles do not navigate), label, placeholder, per-page (default 10).
+// Opening a suggestion or a result dispatches a cancelable "kb-search-select" event (bubbles, composed;
+// detail: {type, slug, kind, title, locale, anchor?, source: "suggestion" | "result", position,
+// queryId}); unless cancelled, the page then goes to the template of its type. The language asked for is the
 // nearest lang attribute (or the page's), sent as Accept-Language: kb serves the best published
 // translation along its fallback chain (any tag works; one kb does not hold falls back to its default).
 // Theme through CSS custom properties: --kb-search-font, --kb-search-fg, --kb-search-bg,
@@ -34,7 +36,7 @@ button.primary { background: var(--kb-search-accent, #1d4ed8); border-color: var
 [role=option] { padding: .4rem .5rem; border-radius: var(--kb-search-radius, .375rem); cursor: pointer;
   display: flex; justify-content: space-between; gap: 1rem; }
 [role=option].active { background: color-mix(in srgb, var(--kb-search-accent, #1d4ed8) 12%, transparent); }
-.kind { color: var(--kb-search-muted, #4b4b55); font-size: .85em; }
+.kind, .section { color: var(--kb-search-muted, #4b4b55); font-size: .85em; }
 .status { margin: .75rem 0 .25rem; color: var(--kb-search-muted, #4b4b55); }
 .didyoumean button { border: 0; padding: 0; background: none; color: var(--kb-search-accent, #1d4ed8);
   text-decoration: underline; }
@@ -88,7 +90,7 @@ class KbSearch extends HTMLElement {
     this.ids = { input: `${id}-input`, listbox: `${id}-listbox`, label: `${id}-label` };
     this.suggestions = [];
     this.active = -1;
-    this.filters = { kind: null, tag: null };
+    this.filters = { kind: null, tag: null, type: null };
     this.timer = null;
     this.pending = null;
     const root = this.attachShadow({ mode: "open" });
@@ -161,7 +163,7 @@ class KbSearch extends HTMLElement {
     this.active = this.suggestions.findIndex((item) => item.slug === chosen);
     this.listbox.replaceChildren(...this.suggestions.map((item, index) =>
       el("li", { id: `${this.ids.listbox}-${index}`, role: "option", "aria-selected": "false" },
-        el("span", {}, item.title), el("span", { class: "kind" }, item.kind))));
+        el("span", {}, item.title), el("span", { class: "kind" }, item.kind || item.type))));
     this.listbox.querySelectorAll("[role=option]").forEach((option, index) => {
       option.addEventListener("mousedown", (event) => event.preventDefault());
       option.addEventListener("click", () => this.choose(index));
@@ -218,14 +220,18 @@ class KbSearch extends HTMLElement {
 
   open(detail) {
     const event = new CustomEvent("kb-search-select", { detail, bubbles: true, composed: true, cancelable: true });
-    const template = this.getAttribute("href-template");
-    if (this.dispatchEvent(event) && template) window.location.assign(this.href(detail));
+    if (this.dispatchEvent(event) && this.template(detail)) window.location.assign(this.href(detail));
+  }
+
+  template(item) {
+    return this.getAttribute(item.type === "article" ? "article-href-template" : "href-template");
   }
 
   href(item) {
-    const template = this.getAttribute("href-template") || "";
-    return template.replaceAll("{slug}", encodeURIComponent(item.slug)).replaceAll("{kind}", encodeURIComponent(item.kind))
-      .replaceAll("{locale}", encodeURIComponent(item.locale || ""));
+    const href = (this.template(item) || "").replaceAll("{slug}", encodeURIComponent(item.slug))
+      .replaceAll("{kind}", encodeURIComponent(item.kind || "")).replaceAll("{locale}", encodeURIComponent(item.locale || ""))
+      .replaceAll("{anchor}", encodeURIComponent(item.anchor || ""));
+    return href.endsWith("#") ? href.slice(0, -1) : href;
   }
 
   async search(page = 1) {
@@ -240,7 +246,8 @@ class KbSearch extends HTMLElement {
     this.results.setAttribute("aria-busy", "true");
     let body;
     try {
-      body = await this.get("/search", { q, page, per_page: perPage, kind: this.filters.kind, tag: this.filters.tag });
+      const { kind, tag, type } = this.filters;
+      body = await this.get("/search", { q, page, per_page: perPage, kind, tag, type });
     } catch {
       body = null;
     }
@@ -265,18 +272,20 @@ class KbSearch extends HTMLElement {
     this.renderChips(body.facets);
     this.results.replaceChildren(...body.data.map((hit, index) => {
       const position = (page - 1) * perPage + index + 1;
-      const title = el("a", { href: this.getAttribute("href-template") ? this.href(hit) : "#" }, highlighted(hit.highlights.title));
+      const chosen = { type: hit.type, slug: hit.slug, kind: hit.kind, title: hit.title, locale: hit.locale };
+      if (hit.section) chosen.anchor = hit.section.anchor;
+      const title = el("a", { href: this.template(chosen) ? this.href(chosen) : "#" }, highlighted(hit.highlights.title));
       title.addEventListener("click", (event) => {
         event.preventDefault();
         this.click(queryId, hit.slug, position);
-        const { slug, kind, title, locale } = hit;
-        this.open({ slug, kind, title, locale, source: "result", position, queryId });
+        this.open({ ...chosen, source: "result", position, queryId });
       });
       const snippet = hit.highlights.summary || hit.highlights.details || hit.highlights.body;
       const item = el("li", { class: hit.urgent ? "hit urgent" : "hit" });
       if (hit.urgent) item.append(el("strong", { class: "flag" }, ACTIONS[hit.action] || "Urgent: seek care"), el("br"));
-      item.append(title, " ", el("span", { class: "kind" }, hit.kind),
-        el("p", {}, snippet ? highlighted(snippet) : document.createTextNode(hit.summary)));
+      item.append(title, " ", el("span", { class: "kind" }, hit.kind || hit.type));
+      if (hit.section) item.append(el("span", { class: "section" }, ` \u00a7 ${hit.section.heading}`));
+      item.append(el("p", {}, snippet ? highlighted(snippet) : document.createTextNode(hit.summary)));
       return item;
     }));
   }
@@ -289,9 +298,10 @@ class KbSearch extends HTMLElement {
       button.addEventListener("click", () => { this.filters[facet] = pressed ? null : value; this.search(); });
       return button;
     };
+    const types = Object.entries(facets.type || {}).map(([value, count]) => chip("type", value, count));
     const kinds = Object.entries(facets.kind || {}).map(([value, count]) => chip("kind", value, count));
     const tags = Object.entries(facets.tags || {}).slice(0, 8).map(([value, count]) => chip("tag", value, count));
-    this.chips.replaceChildren(...kinds, ...tags);
+    this.chips.replaceChildren(...(types.length > 1 || this.filters.type ? types : []), ...kinds, ...tags);
   }
 
   click(queryId, slug, position) {

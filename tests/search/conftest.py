@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.search import SearchBackend, SearchDocument, get_backend_class
+from kb.search import SearchBackend, SearchDocument, SearchSection, get_backend_class
 
 ROOT = Path(__file__).resolve().parents[2]
 SYNONYMS = ROOT / "seed" / "synonyms.txt"
@@ -158,6 +158,27 @@ CORPUS = [
         locale="fr",
     ),
 ]
+
+
+# An article: three sections, the word "infection" in the heading of the 2nd and the body of the 3rd.
+SECTIONS = (
+    SearchSection("Common Complications", "common-complications", "Redness and **bruising** are usual."),
+    SearchSection("Risk of Infection", "risk-of-infection", "Poor hygiene lets bacteria into the skin."),
+    SearchSection("Aftercare at Home", "aftercare-at-home", "Keep the skin clean; infection is rare."),
+)
+ARTICLE = SearchDocument(
+    id=str(uuid.uuid5(uuid.NAMESPACE_URL, "kb-test:article:zygomatic-guide")),
+    slug="zygomatic-guide",
+    kind="",
+    type="article",
+    title="Zygomatic Microneedling Guide",
+    summary="What to expect from a zygomatic session.",
+    tags=["guide", "hygiene"],
+    locale="en",
+    details="",
+    body="\n\n".join(f"{s.heading}\n\n{s.body}" for s in SECTIONS),
+    sections=SECTIONS,
+)
 
 
 def _whoosh(store: Path, **options) -> SearchBackend:

@@ -21,7 +21,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -82,7 +82,7 @@ WITH RECURSIVE l AS (
 SELECT language FROM l
 """
 _SUGGEST = f"""
-SELECT d.id::text, d.slug, d.kind, d.title
+SELECT d.id::text, d.slug, d.kind, d.title, d.type
 FROM (
     SELECT doc_id, tier, title_len, title_sort, slug FROM {TITLE_KEYS}
     WHERE {{cond}}{{locale}}
@@ -250,8 +250,8 @@ class PostgresBackend(SearchBackend):
             keys = list(locale) if locale is not None else None
             rows = conn.exec_driver_sql(sql, {**params, "locale": keys, "n": fetch}).all()
             out: dict[str, Suggestion] = {}
-            for doc_id, slug, kind, title in rows:
-                out.setdefault(doc_id, Suggestion(slug=slug, kind=kind, title=title))
+            for doc_id, slug, kind, title, doc_type in rows:
+                out.setdefault(doc_id, Suggestion(slug=slug, kind=kind or None, title=title, type=doc_type))
             if len(out) >= limit or len(rows) < fetch:
                 return list(out.values())[:limit]
             fetch *= 4
@@ -266,6 +266,7 @@ class PostgresBackend(SearchBackend):
         page: int,
         per_page: int,
         languages: Sequence[str] | None = None,
+        type: str | None = None,
     ) -> SearchResult:
         """Search with the Whoosh backend's semantics (:mod:`kb.search.common.strategy`), once per
         analysis language over that language's documents. Pages within the first 100 results follow
@@ -280,12 +281,17 @@ class PostgresBackend(SearchBackend):
             first = (page - 1) * per_page if len(chain) == 1 else 0
             runs = [
                 self._run(
-                    conn, q, lang, Filters(kind=kind, tag=tag, locale=locale, language=lang), first, need
+                    conn,
+                    q,
+                    lang,
+                    Filters(kind=kind, tag=tag, locale=locale, language=lang, type=type),
+                    first,
+                    need,
                 )
                 for lang in chain
             ]
             if not searchable:
-                runs = [_PgRun(r.language, r.analysis, [], "and", 0, {}, {}, []) for r in runs]
+                runs = [_PgRun(r.language, r.analysis, [], "and", 0, {}, {}, [], types={}) for r in runs]
             found = [r for r in runs if r.total]
             complete = [r for r in found if r.mode == "and"]
             chosen_runs = complete or found
@@ -298,11 +304,11 @@ class PostgresBackend(SearchBackend):
             total = sum(r.total for r in chosen_runs)
             kinds: dict[str, int] = {}
             tags: dict[str, int] = {}
+            types: dict[str, int] = {}
             for r in chosen_runs:
-                for key, n in r.kinds.items():
-                    kinds[key] = kinds.get(key, 0) + n
-                for key, n in r.tags.items():
-                    tags[key] = tags.get(key, 0) + n
+                for counts, found_counts in ((kinds, r.kinds), (tags, r.tags), (types, r.types)):
+                    for key, n in found_counts.items():
+                        counts[key] = counts.get(key, 0) + n
             start = (page - 1) * per_page
             page_rows = [row for row in rows[start : start + per_page] if row[0]]
             hits = []
@@ -325,7 +331,7 @@ class PostgresBackend(SearchBackend):
             suggestion = next((r.suggestion for r in runs if r.suggestion), None)
             words = _words(best, rows[0][3] if rows else 0) if best is not None else None
         return SearchResult(
-            hits=hits, total=total, suggestion=suggestion, facets=_facets(kinds, tags), words=words
+            hits=hits, total=total, suggestion=suggestion, facets=_facets(kinds, tags, types), words=words
         )
 
     def _languages(self, conn: sa.Connection) -> list[str]:
@@ -348,12 +354,12 @@ class PostgresBackend(SearchBackend):
         if not units:
             return empty
         plan = SearchSQL(units, "and", filters)  # the usual case: some document has every unit
-        total, kinds, tags, window, every = conn.exec_driver_sql(plan.main(), plan.params).one()
+        total, kinds, tags, window, every, types = conn.exec_driver_sql(plan.main(), plan.params).one()
         mode = "and"
         if not every and len(units) > 1:
             mode, units = self._combination(conn, units, filters)
             plan = SearchSQL(units, mode, filters)
-            total, kinds, tags, window, every = conn.exec_driver_sql(plan.main(), plan.params).one()
+            total, kinds, tags, window, every, types = conn.exec_driver_sql(plan.main(), plan.params).one()
         if len(units) == 1 or not total:
             mode = "and" if total else mode
         ranked = [(i, float(s), bool(u), int(ld), int(m)) for i, s, u, ld, m in window]
@@ -362,7 +368,7 @@ class PostgresBackend(SearchBackend):
             tail = conn.exec_driver_sql(plan.tail(offset, need - offset), plan.params).all()
             ranked += [(None, 0.0, False, 0, 0)] * (offset - len(ranked))
             ranked += [(i, float(s), bool(u), int(ld), int(m)) for i, s, u, ld, m in tail]
-        run = _PgRun(language, analysis, units, mode, total, kinds, tags, ranked, suggestion)
+        run = _PgRun(language, analysis, units, mode, total, kinds, tags, ranked, suggestion, types=types)
         run.every = bool(every)
         return run
 
@@ -480,6 +486,7 @@ class _PgRun:
     ranked: list[tuple]  # (id, score, urgent, lead, matched), best first; id None: not fetched
     suggestion: str | None = None
     every: bool = True
+    types: dict[str, int] = field(default_factory=dict)
 
 
 def _words(run: _PgRun, lead: int) -> dict[str, list[str]] | None:
@@ -491,8 +498,8 @@ def _words(run: _PgRun, lead: int) -> dict[str, list[str]] | None:
     return words_report(parsed.units, [id(u) in used for u in parsed.units])
 
 
-def _facets(kinds: dict[str, int], tags: dict[str, int]) -> dict[str, dict[str, int]]:
+def _facets(kinds: dict[str, int], tags: dict[str, int], types: dict[str, int]) -> dict[str, dict[str, int]]:
     def ordered(counts: dict[str, int]) -> dict[str, int]:
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
-    return {"kind": ordered(kinds), "tags": ordered(tags)}
+    return {"kind": ordered(kinds), "tags": ordered(tags), "type": ordered(types)}

@@ -9,7 +9,9 @@ Objects (every name below is part of the tables' contract):
     analysis language of :data:`kb.search.common.languages.LANGUAGES` (``kb_search_es``: ``spanish``
     with ``unaccent``). Each row is analysed by the configuration of its ``language``.
 ``search_documents``
-    One row per indexed document with its texts and two STORED generated tsvectors: ``tsv`` (title A,
+    One row per indexed document (``type`` entry or article; an article's ``sections`` as JSON
+    ``[{heading, anchor, body}]``, its body the plain text of each) with its texts and two STORED
+    generated tsvectors: ``tsv`` (title A,
     summary + tags B, details C, body D; matching through its GIN index, and the final ranking) and
     ``tsv_head`` (the same without the body: a small vector kept in the row, for exact phrases and
     the first, cheap ranking pass over every match).
@@ -113,6 +115,7 @@ def ddl(extension_schema: str | None = None) -> list[str]:
         f"""
         CREATE TABLE IF NOT EXISTS {DOCUMENTS} (
             id uuid PRIMARY KEY,
+            type text NOT NULL DEFAULT 'entry',
             kind text NOT NULL,
             locale text NOT NULL,
             language text NOT NULL DEFAULT '{DEFAULT_LANGUAGE}',
@@ -129,9 +132,13 @@ def ddl(extension_schema: str | None = None) -> list[str]:
             tags_text text NOT NULL DEFAULT '',
             details text NOT NULL DEFAULT '',
             body text NOT NULL DEFAULT '',
-            urgent_text text NOT NULL DEFAULT ''
+            urgent_text text NOT NULL DEFAULT '',
+            sections jsonb NOT NULL DEFAULT '[]'::jsonb
         )
         """,
+        # Tables of the release before articles were searchable.
+        f"""ALTER TABLE {DOCUMENTS} ADD COLUMN IF NOT EXISTS type text NOT NULL DEFAULT 'entry',
+            ADD COLUMN IF NOT EXISTS sections jsonb NOT NULL DEFAULT '[]'::jsonb""",
         # Tables of the single-language release: the language columns, vectors by the row's language.
         f"""
         DO $$
@@ -196,6 +203,16 @@ def drop_ddl() -> list[str]:
     """Statements removing the search tables (a migration's downgrade); extensions are left alone."""
     return [f"DROP TABLE IF EXISTS {name}" for name in TABLES] + [
         f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {name}" for name in dict.fromkeys(CONFIGS.values())
+    ]
+
+
+def entries_only_ddl() -> list[str]:
+    """Statements turning the tables back into those of the release before articles were searchable
+    (the articles migration's downgrade); article rows go with them."""
+    return [
+        f"DELETE FROM {TITLE_KEYS} WHERE doc_id IN (SELECT id FROM {DOCUMENTS} WHERE type <> 'entry')",
+        f"DELETE FROM {DOCUMENTS} WHERE type <> 'entry'",
+        f"ALTER TABLE {DOCUMENTS} DROP COLUMN IF EXISTS type, DROP COLUMN IF EXISTS sections",
     ]
 
 

@@ -15,10 +15,11 @@ import html
 import re
 from dataclasses import dataclass
 
-from kb.search.base import SearchHit
+from kb.search.base import SearchHit, SectionRef
 from kb.search.common.highlight import ELLIPSIS, MARK_CLOSE, MARK_OPEN
 from kb.search.common.languages import DEFAULT_LANGUAGE
 from kb.search.common.ranking import FIELD_BOOSTS
+from kb.search.common.sections import HEADING_WEIGHT
 from kb.search.postgres.ddl import DOCUMENTS, config_for, escaped
 from kb.search.postgres.query import UnitQuery, any_of, quote
 
@@ -40,6 +41,7 @@ class Filters:
     kind: str | None = None
     tag: str | None = None
     locale: tuple[str, ...] | None = None  # any of these keys
+    type: str | None = None  # entry | article
     language: str = DEFAULT_LANGUAGE  # the analysis language whose documents are searched
 
 
@@ -66,6 +68,7 @@ class SearchSQL:
             "urgent": any_of(u.urgent for u in units if u.urgent) or None,
             "kind": filters.kind,
             "tag": filters.tag,
+            "type": filters.type,
         }
         for i, unit in enumerate(units):
             self.params[f"u{i}"] = unit.query
@@ -111,7 +114,7 @@ class SearchSQL:
         if self.mode == "and":
             return f"""
             m AS MATERIALIZED (
-                SELECT d.id, d.kind, d.tags, 1 AS matched, 1 AS lead{score}{urgent}
+                SELECT d.id, d.type, d.kind, d.tags, 1 AS matched, 1 AS lead{score}{urgent}
                 FROM {DOCUMENTS} d
                 WHERE (d.tsv @@ %(all)s::tsquery{self._tests()}{urgent_too}){locale}
             )"""
@@ -125,8 +128,8 @@ class SearchSQL:
         lead = " + ".join("*".join(f"f{j}" for j in range(i + 1)) for i in count)  # leading units matched
         return f"""
         m AS MATERIALIZED (
-            SELECT id, kind, tags, {matched} AS matched, {lead} AS lead, coarse, urgent FROM (
-                SELECT d.id, d.kind, d.tags, {flags}{score}{urgent}
+            SELECT id, type, kind, tags, {matched} AS matched, {lead} AS lead, coarse, urgent FROM (
+                SELECT d.id, d.type, d.kind, d.tags, {flags}{score}{urgent}
                 FROM {DOCUMENTS} d
                 WHERE d.tsv @@ %(any)s::tsquery{locale}
             ) s
@@ -134,10 +137,13 @@ class SearchSQL:
         )"""
 
     def _filters(self) -> str:
-        return f"true{self._kind()}{self._tag()}"
+        return f"true{self._kind()}{self._tag()}{self._type()}"
 
     def _kind(self) -> str:
         return " AND kind = %(kind)s" if self.filters.kind is not None else ""
+
+    def _type(self) -> str:
+        return " AND type = %(type)s" if self.filters.type is not None else ""
 
     def _tag(self) -> str:
         return " AND tags @> ARRAY[%(tag)s]::text[]" if self.filters.tag is not None else ""
@@ -153,8 +159,9 @@ class SearchSQL:
         return " + ".join(terms) or "0"
 
     def main(self) -> str:
-        """One row: total, kind counts, tag counts, the rescored window as [id, score] pairs, and
-        whether some document (in any locale) matches every unit (always true in "or" mode)."""
+        """One row: total, kind counts (of entries), tag counts, the rescored window as [id, score]
+        pairs, whether some document (in any locale) matches every unit (always true in "or" mode), and
+        type counts; each facet's counts apply every filter but its own."""
         every = "true"
         if self.mode == "and":
             every = f"""CASE WHEN EXISTS (SELECT 1 FROM m) THEN true ELSE EXISTS (
@@ -175,15 +182,19 @@ class SearchSQL:
         SELECT
             (SELECT count(*) FROM m WHERE {self._filters()}),
             (SELECT coalesce(json_object_agg(kind, n), '{{}}'::json)
-             FROM (SELECT kind, count(*) AS n FROM m WHERE true{self._tag()} GROUP BY kind) k),
+             FROM (SELECT kind, count(*) AS n FROM m WHERE type = 'entry'{self._tag()}{self._type()}
+                   GROUP BY kind) k),
             (SELECT coalesce(json_object_agg(tag, n), '{{}}'::json)
              FROM (SELECT tag, count(*) AS n
-                   FROM (SELECT unnest(tags) AS tag FROM m WHERE true{self._kind()}) t GROUP BY tag) g),
+                   FROM (SELECT unnest(tags) AS tag FROM m WHERE true{self._kind()}{self._type()}) t
+                   GROUP BY tag) g),
             (SELECT coalesce(json_agg(json_build_array(id, score, urgent, lead, matched)
                                       ORDER BY urgent DESC, lead DESC, matched DESC, score DESC, coarse DESC,
                                       id), '[]'::json)
              FROM r),
-            {every}
+            {every},
+            (SELECT coalesce(json_object_agg(type, n), '{{}}'::json)
+             FROM (SELECT type, count(*) AS n FROM m WHERE true{self._kind()}{self._tag()} GROUP BY type) y)
         """
 
     def tail(self, offset: int, limit: int) -> str:
@@ -195,23 +206,49 @@ class SearchSQL:
         """
 
 
-def highlight_queries(units: list[UnitQuery]) -> dict[str, str | None]:
+def highlight_queries(units: list[UnitQuery]) -> dict[str, object]:
     """tsqueries of the lexemes to mark: in any field, in the details only, in the body only."""
     stems = sorted(set().union(*(u.stems for u in units))) if units else []
     return {
+        "hl": [quote(s) for s in stems],  # each lexeme as a tsquery (the best section counts them)
         "hq": " | ".join(map(quote, stems)) or None,
         "hq_c": " | ".join(quote(s) + ":C" for s in stems) or None,
         "hq_d": " | ".join(quote(s) + ":D" for s in stems) or None,
     }
 
 
-def page_sql(queries: dict[str, str | None], language: str = DEFAULT_LANGUAGE) -> str:
+def _best_section(config: str) -> str:
+    """A lateral subquery: an article's best section for the marked lexemes ``%(hl)s``, by the rule of
+    :mod:`kb.search.common.sections` (heading hits weigh HEADING_WEIGHT, body hits 1, the earliest
+    wins a tie; none without a hit)."""
+
+    def hits(vector: str) -> str:
+        return f"(SELECT count(*) FROM unnest(%(hl)s::text[]) AS q(x) WHERE {vector} @@ q.x::tsquery)"
+
+    return f"""(
+        SELECT s.e->>'heading' AS heading, s.e->>'anchor' AS anchor, s.e->>'body' AS body
+        FROM jsonb_array_elements(d.sections) WITH ORDINALITY AS s(e, ord)
+        CROSS JOIN LATERAL (
+            SELECT to_tsvector('{config}', {escaped("(s.e->>'heading')")}) AS hv,
+                   to_tsvector('{config}', {escaped("(s.e->>'body')")}) AS bv
+        ) v
+        CROSS JOIN LATERAL (SELECT {HEADING_WEIGHT} * {hits("v.hv")} + {hits("v.bv")} AS score) c
+        WHERE c.score > 0
+        ORDER BY c.score DESC, s.ord
+        LIMIT 1
+    )"""
+
+
+def page_sql(queries: dict[str, object], language: str = DEFAULT_LANGUAGE) -> str:
     """Hits for ``%(ids)s`` with highlights: the whole title, and one fragment of the first of summary,
-    details, body that holds a marked word (escaped first, so every character but the marks is)."""
+    details, body that holds a marked word (escaped first, so every character but the marks is); for
+    an article its best section, whose body the body fragment comes from."""
     config = config_for(language)
+    section = "(SELECT NULL::text AS heading, NULL::text AS anchor, NULL::text AS body)"
     if not queries["hq"]:
         title, field, fragment = escaped("d.title"), "NULL::text", "NULL::text"
     else:
+        section = _best_section(config)
         title = f"ts_headline('{config}', {escaped('d.title')}, %(hq)s::tsquery, %(title_options)s)"
         field = f"""CASE
             WHEN to_tsvector('{config}', {escaped("d.summary")}) @@ %(hq)s::tsquery THEN 'summary'
@@ -220,18 +257,20 @@ def page_sql(queries: dict[str, str | None], language: str = DEFAULT_LANGUAGE) -
         fragment = f"ts_headline('{config}', {escaped('t.text')}, %(hq)s::tsquery, %(fragment_options)s)"
     return f"""
     SELECT d.id::text, d.slug, d.kind, d.title, d.summary, {title} AS title_hl, f.field, t.text,
-           CASE WHEN t.text <> '' THEN {fragment} END AS fragment, d.urgent_action
+           CASE WHEN t.text <> '' THEN {fragment} END AS fragment, d.urgent_action, d.type,
+           sec.heading, sec.anchor
     FROM {DOCUMENTS} d
+    LEFT JOIN LATERAL {section} sec ON true
     CROSS JOIN LATERAL (SELECT {field} AS field) f
     CROSS JOIN LATERAL (
         SELECT CASE f.field WHEN 'summary' THEN d.summary WHEN 'details' THEN d.details
-                            WHEN 'body' THEN d.body END AS text
+                            WHEN 'body' THEN coalesce(sec.body, d.body) END AS text
     ) t
     WHERE d.id = ANY(%(ids)s::uuid[])
     """
 
 
-def page_params(queries: dict[str, str | None], ids: list[str]) -> dict[str, object]:
+def page_params(queries: dict[str, object], ids: list[str]) -> dict[str, object]:
     return {**queries, "ids": ids, "title_options": TITLE_OPTIONS, "fragment_options": FRAGMENT_OPTIONS}
 
 
@@ -259,14 +298,16 @@ def _quote(escaped_html: str) -> str:
 
 def make_hit(row: tuple, score: float, urgent: bool = False) -> SearchHit:
     """A hit from a :func:`page_sql` row (``urgent``: the query matched an urgent warning sign of it)."""
-    _id, slug, kind, title, summary, title_hl, field, text, headline, action = row
+    _id, slug, kind, title, summary, title_hl, field, text, headline, action, doc_type, heading, anchor = row
     highlights = {"title": _quote(title_hl)}
     marked = fragment(headline, text or "") if field else None
     if marked:
         highlights[field] = _quote(marked)
     return SearchHit(
+        type=doc_type,
+        section=SectionRef(heading=heading, anchor=anchor) if anchor is not None else None,
         slug=slug,
-        kind=kind,
+        kind=kind or None,
         title=title,
         summary=summary,
         score=round(score, 6),

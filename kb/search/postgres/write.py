@@ -8,6 +8,7 @@ only of the rows that change), so concurrent publishing transactions do not queu
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -37,6 +38,8 @@ DOC_COLUMNS = (
     "language",
     "urgent_text",
     "urgent_action",
+    "type",
+    "sections",
 )
 KEY_COLUMNS = ("doc_id", "key", "tier", "locale", "title_len", "title_sort", "slug")
 
@@ -81,6 +84,8 @@ def prepare(doc: SearchDocument) -> Prepared:
         analysis_language(getattr(doc, "language", None)),
         ". ".join(_clean(sign) for sign, _ in urgent),
         urgent[0][1] if urgent else None,
+        _clean(getattr(doc, "type", None)) or "entry",
+        _sections(doc),
     )
     keys = []
     norm = normalise(title)
@@ -95,6 +100,16 @@ def prepare(doc: SearchDocument) -> Prepared:
     return Prepared(row, keys, found, title_words)
 
 
+def _sections(doc: SearchDocument) -> str:
+    """An article's sections as the JSON of the ``sections`` column (bodies as plain text)."""
+    sections = getattr(doc, "sections", ()) or ()
+    rows = [
+        {"heading": _clean(s.heading), "anchor": _clean(s.anchor), "body": markdown_to_text(_clean(s.body))}
+        for s in sections
+    ]
+    return json.dumps(rows)
+
+
 def _latest(docs: Iterable[SearchDocument]) -> list[Prepared]:
     """Prepared documents, the last one of each id winning (as successive updates would), in id order
     (concurrent writers then lock rows in the same order and cannot deadlock)."""
@@ -102,9 +117,10 @@ def _latest(docs: Iterable[SearchDocument]) -> list[Prepared]:
     return [by_id[doc_id] for doc_id in sorted(by_id)]
 
 
+_PLACEHOLDERS = [f"%({c})s::jsonb" if c == "sections" else f"%({c})s" for c in DOC_COLUMNS]
 _UPSERT = f"""
 INSERT INTO {DOCUMENTS} ({", ".join(DOC_COLUMNS)}, indexed_at)
-VALUES ({", ".join(f"%({c})s" for c in DOC_COLUMNS)}, clock_timestamp())
+VALUES ({", ".join(_PLACEHOLDERS)}, clock_timestamp())
 ON CONFLICT (id) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in DOC_COLUMNS[1:])},
     indexed_at = EXCLUDED.indexed_at
 """

@@ -38,12 +38,14 @@ from kb.search.base import (
     SearchError,
     SearchHit,
     SearchResult,
+    SectionRef,
     Suggestion,
 )
 from kb.search.common.highlight import best_fragment, highlight_title
 from kb.search.common.languages import DEFAULT_LANGUAGE, LANGUAGES, analysis_languages
 from kb.search.common.languages import synonyms_path as language_synonyms
 from kb.search.common.parsing import ParsedQuery, analyze, did_you_mean, parse
+from kb.search.common.sections import best_section
 from kb.search.common.strategy import lead_of, words_report
 from kb.search.common.synonyms import SynonymFile, SynonymMap
 from kb.search.whoosh import storage
@@ -53,6 +55,7 @@ from kb.search.whoosh.fields import (
     READABLE_VERSIONS,
     field_set,
     index_fields,
+    stored_sections,
     texts,
     to_fields,
 )
@@ -61,6 +64,8 @@ from kb.search.whoosh.matching import UnitMatch, match_unit
 from kb.search.whoosh.scoring import combine_all, combine_any
 from kb.search.whoosh.snapshot import FACET_MASK_MIN, VOCAB_FILE, IndexSnapshot
 from kb.search.whoosh.vocabulary import Vocabulary, document_words
+
+SNIPPETS = ("summary", "details", "body")  # highlighted fields, in order of weight
 
 
 class IndexVersionError(SearchError):
@@ -220,6 +225,7 @@ class WhooshBackend(SearchBackend):
         page: int,
         per_page: int,
         languages: Sequence[str] | None = None,
+        type: str | None = None,
     ) -> SearchResult:
         with self._lock:
             snapshot = self._require()
@@ -236,15 +242,16 @@ class WhooshBackend(SearchBackend):
             base: Collection[int] = scores.keys() if scope is None else scope.intersection(scores)
             kind_docs = snapshot.docs_with(kind=kind)
             tag_docs = snapshot.docs_with(tag=tag)
+            type_docs = snapshot.docs_with(type=type)
             selections = {}
             live = run.live if run is not None else []
             single = sum(1 for r in runs if r.scores) == 1 and not added
             if single and scope is None and live and len(base) >= snapshot.facet_mask_min:  # bitmasks:
                 masks = [snapshot.unit_mask(m) for m in live]  # the units' masks, cached, combined
                 selections[id(base)] = reduce(and_ if matched is None else or_, masks)
-            facets = snapshot.facets(base, kind_docs, tag_docs, selections)
+            facets = snapshot.facets(base, kind_docs, tag_docs, selections, type_docs)
             final = base
-            for docs in (kind_docs, tag_docs):
+            for docs in (kind_docs, tag_docs, type_docs):
                 if docs is not None:
                     final = docs.intersection(final)
             start = (page - 1) * per_page
@@ -290,21 +297,34 @@ class WhooshBackend(SearchBackend):
     def _hit(
         self, snapshot: IndexSnapshot, docnum: int, score: float, runs: list[_Run], urgent: bool
     ) -> SearchHit:
-        title, slug, kind, _locale, _tags, _id, language, action = snapshot.cards[docnum]  # type: ignore[misc]
+        title, slug, kind, _locale, _tags, _id, language, action, doc_type = snapshot.cards[docnum]  # type: ignore[misc]
         run = next((r for r in runs if r.language == language), runs[0])
         matches, analyzer, fields = run.live, stem_analyzer(language), field_set(language)
         stored = snapshot.searcher.stored_fields(docnum)
         stems = set().union(*(m.stems for m in matches)) if matches else set()
         title_stems = stems.union(*(m.title_stems for m in matches)) if matches else set()
         highlights = {"title": highlight_title(title, title_stems, analyzer)}
-        for name, stored_name in zip(("summary", "details", "body"), fields.snippet, strict=True):
-            fragment = best_fragment(stored.get(stored_name) or "", stems, analyzer)
+        snippets = zip(SNIPPETS, fields.snippet, strict=True)
+        shown = {name: stored.get(stored_name) or "" for name, stored_name in snippets}
+        section = None
+        if doc_type == "article":
+            sections = stored_sections(stored)
+            # the stems PostgreSQL highlights too: the words, their variants and the completions
+            pairs = [(heading, body) for heading, _, body in sections]
+            best = best_section(pairs, title_stems, lambda text: analyze(analyzer, text))
+            if best is not None:
+                heading, anchor, shown["body"] = sections[best]  # the fragment comes from that section
+                section = SectionRef(heading=heading, anchor=anchor)
+        for name in SNIPPETS:
+            fragment = best_fragment(shown[name], stems, analyzer)
             if fragment:  # the first field that matched, in order of field weight
                 highlights[name] = fragment
                 break
         return SearchHit(
+            type=doc_type,
+            section=section,
             slug=slug,
-            kind=kind,
+            kind=kind or None,
             title=title,
             summary=stored.get(fields.of("summary")) or "",
             score=round(score, 6),

@@ -9,6 +9,7 @@ looks in the Spanish fields and finds Spanish documents by Spanish stems.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cache
 
@@ -77,9 +78,10 @@ LANGUAGE_OF: dict[str, str] = {field_name(base, lang): lang for lang in LANGUAGE
 # kb.search.whoosh.analysis. Versions in READABLE_VERSIONS hold exactly the fields of index_fields()
 # and are opened with them; any other is reported not ok and rebuilt at start. Change the fields:
 # bump INDEX_VERSION and make READABLE_VERSIONS {INDEX_VERSION}. 3: one field set per analysis language
-# and the document's language in its card.
-INDEX_VERSION = 3
-READABLE_VERSIONS = frozenset({3})
+# and the document's language in its card. 4: articles: the document's type in its card, an article's
+# sections stored.
+INDEX_VERSION = 4
+READABLE_VERSIONS = frozenset({4})
 
 
 def index_fields() -> fields.Schema:
@@ -99,7 +101,10 @@ def index_fields() -> fields.Schema:
         text_fields[name("body")] = fields.TEXT(analyzer=stem, stored=True, phrase=False)
         text_fields[name("urgent")] = fields.TEXT(analyzer=stem, phrase=False)
     return fields.Schema(
-        id=fields.ID(unique=True), card=fields.COLUMN(columns.VarBytesColumn()), **text_fields
+        id=fields.ID(unique=True),
+        card=fields.COLUMN(columns.VarBytesColumn()),
+        sections=fields.STORED(),  # an article's sections as JSON: [[heading, anchor, body text]]
+        **text_fields,
     )
 
 
@@ -116,7 +121,10 @@ def to_fields(doc: SearchDocument) -> dict[str, str]:
     name = field_set(language).of
     urgent = list(getattr(doc, "urgent", ()) or ())
     action = urgent[0][1] if urgent else ""
-    card = pack_card(doc.title, doc.slug, doc.kind, doc.locale or "en", tags, str(doc.id), language, action)
+    doc_type = getattr(doc, "type", "entry") or "entry"
+    card = pack_card(
+        doc.title, doc.slug, doc.kind, doc.locale or "en", tags, str(doc.id), language, action, doc_type
+    )
     out = {
         "id": str(doc.id),
         name("title"): doc.title,
@@ -128,7 +136,18 @@ def to_fields(doc: SearchDocument) -> dict[str, str]:
     }
     if urgent:
         out[name("urgent")] = ". ".join(sign for sign, _ in urgent)
+    sections = getattr(doc, "sections", ()) or ()
+    if sections:
+        out["sections"] = json.dumps(
+            [[s.heading, s.anchor, markdown_to_text(s.body or "")] for s in sections]
+        )
     return out
+
+
+def stored_sections(stored: dict) -> list[tuple[str, str, str]]:
+    """(heading, anchor, body text) of the sections stored with a document (none for an entry)."""
+    raw = stored.get("sections")
+    return [tuple(item) for item in json.loads(raw)] if raw else []  # type: ignore[misc]
 
 
 def texts(fields_: dict[str, str]) -> list[str]:
@@ -148,16 +167,17 @@ def pack_card(
     doc_id: str,
     language: str = DEFAULT_LANGUAGE,
     urgent_action: str = "",
+    doc_type: str = "entry",
 ) -> bytes:
-    values = (title, slug, kind, locale, doc_id, language, urgent_action)
+    values = (title, slug, kind, locale, doc_id, language, urgent_action, doc_type)
     clean = [str(v).replace(_SEP, " ").replace(_TAG_SEP, " ") for v in values]
     tag_text = _TAG_SEP.join(t.replace(_SEP, " ").replace(_TAG_SEP, " ") for t in tags)
     return _SEP.join([*clean[:4], tag_text, *clean[4:]]).encode("utf-8")
 
 
-def unpack_card(raw: bytes) -> tuple[str, str, str, str, tuple[str, ...], str, str, str]:
-    """(title, slug, kind, locale, tags, id, language, urgent action or "") of a packed card."""
+def unpack_card(raw: bytes) -> tuple[str, str, str, str, tuple[str, ...], str, str, str, str]:
+    """(title, slug, kind, locale, tags, id, language, urgent action or "", type) of a packed card."""
     title, slug, kind, locale, tag_text, doc_id, *rest = raw.decode("utf-8").split(_SEP)
     tags = tuple(tag_text.split(_TAG_SEP)) if tag_text else ()
-    rest += [DEFAULT_LANGUAGE, ""][len(rest) :]
-    return title, slug, kind, locale, tags, doc_id, rest[0], rest[1]
+    rest += [DEFAULT_LANGUAGE, "", "entry"][len(rest) :]
+    return title, slug, kind, locale, tags, doc_id, rest[0], rest[1], rest[2]

@@ -45,6 +45,7 @@ class IndexSnapshot:
         self.cards: list[tuple | None] = [unpack_card(raw) if raw else None for raw in raw_cards]
         self.live = [d for d, card in enumerate(self.cards) if card is not None]
         self.kind_of = [card[2] if card else None for card in self.cards]
+        self.type_of = [card[8] if card else None for card in self.cards]
         self.tags_of = [card[4] if card else () for card in self.cards]
 
     def close(self) -> None:
@@ -70,13 +71,20 @@ class IndexSnapshot:
     @cached_property
     def suggester(self) -> TitleSuggester:
         cards = (self.cards[d] for d in self.live)
-        return TitleSuggester(Card(title=c[0], slug=c[1], kind=c[2], locale=c[3]) for c in cards)  # type: ignore
+        return TitleSuggester(
+            Card(title=c[0], slug=c[1], kind=c[2], locale=c[3], type=c[8])  # type: ignore[index]
+            for c in cards
+        )
 
     # filters and facets --------------------------------------------------------
 
     @cached_property
     def _by_kind(self) -> dict[str, set[int]]:
         return self._group(2)  # kind
+
+    @cached_property
+    def _by_type(self) -> dict[str, set[int]]:
+        return self._group(8)  # type
 
     @cached_property
     def _by_locale(self) -> dict[str, set[int]]:
@@ -97,12 +105,19 @@ class IndexSnapshot:
         return groups
 
     def docs_with(
-        self, *, kind: str | None = None, tag: str | None = None, locale: tuple[str, ...] | None = None
+        self,
+        *,
+        kind: str | None = None,
+        tag: str | None = None,
+        locale: tuple[str, ...] | None = None,
+        type: str | None = None,
     ) -> set[int] | None:
         """Documents passing the given filters (None when no filter is given); ``locale``: any of these."""
         sets = []
         if kind is not None:
             sets.append(self._by_kind.get(kind, set()))
+        if type is not None:
+            sets.append(self._by_type.get(type, set()))
         if tag is not None:
             sets.append(self._by_tag.get(tag, set()))
         if locale is not None:
@@ -118,16 +133,21 @@ class IndexSnapshot:
         kind_docs: set[int] | None,
         tag_docs: set[int] | None,
         selections: dict[int, int] | None = None,
+        type_docs: set[int] | None = None,
     ) -> dict[str, dict[str, int]]:
-        """Kind counts over ``base`` within the tag filter, tag counts within the kind filter.
+        """Kind counts (of entries) over ``base`` within the tag and type filters, tag counts within the
+        kind and type filters, type counts within the kind and tag filters.
         ``selections``: bitmasks (see :meth:`unit_mask`) of document sets by ``id()``, if known."""
-        kind_scope = base if tag_docs is None else tag_docs.intersection(base)
-        tag_scope = base if kind_docs is None else kind_docs.intersection(base)
         selections = {} if selections is None else selections
-        return {
-            "kind": self.facet_counts(kind_scope, "kind", selections),
-            "tags": self.facet_counts(tag_scope, "tags", selections),
+        # every scope stays alive until all are counted: ``selections`` knows sets by id()
+        scopes = {
+            "kind": _within(base, tag_docs, type_docs),
+            "tags": _within(base, kind_docs, type_docs),
+            "type": _within(base, kind_docs, tag_docs),
         }
+        counts = {facet: self.facet_counts(docs, facet, selections) for facet, docs in scopes.items()}
+        counts["kind"].pop("", None)  # articles have no kind
+        return counts
 
     def facet_counts(
         self,
@@ -142,8 +162,8 @@ class IndexSnapshot:
         intersections: one bit per document, so one big-integer AND and popcount per value.
         ``mask_min``: the size from which on bitmasks are used (default: the snapshot's)."""
         if len(docs) < (self.facet_mask_min if mask_min is None else mask_min):
-            values = self.kind_of if facet == "kind" else self.tags_of
-            if facet == "kind":
+            values = {"kind": self.kind_of, "type": self.type_of}.get(facet, self.tags_of)
+            if facet != "tags":
                 counts = Counter(map(values.__getitem__, docs))
             else:
                 counts = Counter(chain.from_iterable(map(values.__getitem__, docs)))
@@ -175,7 +195,7 @@ class IndexSnapshot:
         cache = self.__dict__.setdefault("_facet_masks", {})
         if facet not in cache:
             size = len(self.cards)
-            groups = self._by_tag if facet == "tags" else self._by_kind
+            groups = {"tags": self._by_tag, "type": self._by_type}.get(facet, self._by_kind)
             masks = {}
             for value, members in groups.items():
                 flags = bytearray(size)
@@ -184,6 +204,15 @@ class IndexSnapshot:
                 masks[value] = _bitmask(flags)
             cache[facet] = masks
         return cache[facet]
+
+
+def _within(base: Collection[int], *filters: set[int] | None) -> Collection[int]:
+    """``base`` within every given filter (``base`` itself when there is none, so its bitmask is reused)."""
+    scope = base
+    for docs in filters:
+        if docs is not None:
+            scope = docs.intersection(scope)
+    return scope
 
 
 _BINARY_DIGITS = bytes.maketrans(b"\x00\x01", b"01")

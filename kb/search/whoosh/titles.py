@@ -30,6 +30,7 @@ class Card:
     slug: str
     kind: str
     locale: str
+    type: str = "entry"
 
 
 class _Keys:
@@ -92,7 +93,7 @@ class TitleSuggester:
         else:
             ranks = self._best(norm, limit, locale)
         cards = map(self.cards.__getitem__, ranks)
-        return [Suggestion(slug=c.slug, kind=c.kind, title=c.title) for c in cards]
+        return [Suggestion(slug=c.slug, kind=c.kind or None, title=c.title, type=c.type) for c in cards]
 
     def _best(self, norm: str, limit: int, locale: tuple[str, ...] | None) -> list[int]:
         first = self._filter(self._starts.ranks_for(norm), locale)

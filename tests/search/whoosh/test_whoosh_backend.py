@@ -12,7 +12,7 @@ import pytest
 from benchmarks.corpus import generate, to_search_document
 from kb.search import IndexBusyError, SearchError
 from kb.search.whoosh.backend import WhooshBackend
-from tests.search.conftest import CORPUS, ROOT, SYNONYMS, make_doc
+from tests.search.conftest import ARTICLE, CORPUS, ROOT, SYNONYMS, make_doc
 
 HOLD_LOCK = """
 import sys
@@ -158,12 +158,14 @@ FACET_QUERIES = [
     ("skin", {"tag": "aftercare"}),
     ("skin", {"locale": "en"}),
     ("skin", {"kind": "technique", "tag": "laser", "locale": "en"}),
+    ("skin infection", {"type": "article"}),
+    ("skin infection", {"type": "entry", "tag": "hygiene"}),
 ]
 
 
 def test_facets_count_the_same_on_the_bitmask_path(store):
     """facet_mask_min=0 sends every facet count through the bitmask path (2,000 matches by default)."""
-    docs = [*CORPUS, *(to_search_document(e) for e in generate(300, seed=5))]
+    docs = [*CORPUS, *(to_search_document(e) for e in generate(300, seed=5)), ARTICLE]
     plain = open_backend(store)
     plain.rebuild(docs)
     masked = open_backend(store, facet_mask_min=0)
@@ -173,5 +175,5 @@ def test_facets_count_the_same_on_the_bitmask_path(store):
         got = masked.search(q, **filters)
         assert got.facets == expected.facets, (q, filters)
         assert got.hits == expected.hits
-    assert masked._require().mask_counts >= 2 * len(FACET_QUERIES)  # kinds and tags, every time
+    assert masked._require().mask_counts >= 3 * len(FACET_QUERIES)  # kinds, tags and types, every time
     assert plain._require().mask_counts == 0  # the other path indeed
