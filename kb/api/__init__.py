@@ -24,6 +24,7 @@ from kb.api import (
     health,
     intake,
     localization,
+    procedures,
     search,
     search_multi,  # noqa: F401 - adds the InstantSearch routes to search.blp
     security,
@@ -49,7 +50,8 @@ EXPOSED_HEADERS = [
     "X-RateLimit-Remaining",
     "X-RateLimit-Reset",
 ]
-PUBLIC_POSTS = r"^/api/v1/search/(multi|multi/facet-values|events)$"  # widgets POST these from any page
+# widgets POST these from any page; apps POST the warning-sign check
+PUBLIC_POSTS = r"^/api/v1/(search/(multi|multi/facet-values|events)|procedures/[^/]+/check)$"
 
 
 def init_app(app: Flask) -> None:
@@ -60,6 +62,7 @@ def init_app(app: Flask) -> None:
         entries.blp,
         articles.blp,
         tags.blp,
+        procedures.blp,
         search.blp,
         changes.blp,
         sync.blp,
