@@ -49,6 +49,24 @@ CASES = [
 ]
 
 
+# The same cases in Spanish: the entries are served in their Spanish translations, whose signs and terms
+# are analysed as Spanish search analyses them (Spanish stems, stop words and seed/synonyms.es.txt).
+SPANISH_CASES = [
+    ("enrojecimiento", 24, "excessive-redness.redness-first-48-hours", "self_care"),
+    ("enrojecimiento", 60, "excessive-redness.redness-beyond-48-hours", "contact_practitioner"),
+    ("rojez", 60, "excessive-redness.redness-beyond-48-hours", "contact_practitioner"),
+    ("el enrojecimiento se intensifica", 24, "excessive-redness.redness-intensifying", "contact_practitioner"),
+    ("pus", 24, "infection.pus", "seek_care_promptly"),
+    ("secreción purulenta", 72, "infection.pus", "seek_care_promptly"),
+    ("fiebre", 30, "infection.fever", "seek_care_promptly"),
+    ("temperatura alta", 30, "infection.fever", "seek_care_promptly"),
+    ("hinchazón que aumenta", 12, "infection.increased-swelling", "seek_care_promptly"),
+    ("dolor persistente", 96, "persistent-pain.pain-beyond-normal-discomfort", "seek_care_promptly"),
+    ("hematomas extensos", 24, "bruising.extensive-bruising", "contact_practitioner"),
+    ("hematomas leves", 24, "bruising.minor-bruises", "self_care"),
+]
+
+
 def check(client: FlaskClient, hours: float, signs: list[str], query: str = "") -> dict[str, Any]:
     response = client.post(CHECK + query, json={"hours_since": hours, "signs": signs})
     assert response.status_code == 200, response.get_json()
@@ -63,6 +81,40 @@ def test_the_article_cases(client: FlaskClient, given: str, hours: float, sign: 
     assert body["highest_action"] == action
     assert body["not_recognised"] == []
     assert body["disclaimer"].startswith("This is general information, not a diagnosis")
+
+
+@pytest.mark.parametrize(("given", "hours", "sign", "action"), SPANISH_CASES)
+def test_the_article_cases_in_spanish(
+    client: FlaskClient, given: str, hours: float, sign: str, action: str
+) -> None:
+    body = check(client, hours, [given], "?locale=es")
+    assert [(m["id"], m["action"]) for m in body["matches"]] == [(sign, action)]
+    assert body["not_recognised"] == []
+    assert body["disclaimer"].startswith("Esta es información general")
+
+
+def test_spanish_sentences_entries_and_negotiation(client: FlaskClient) -> None:
+    response = client.post(
+        CHECK, json={"hours_since": 30, "signs": ["fiebre"]}, headers={"Accept-Language": "es"}
+    )
+    assert response.status_code == 200
+    assert "Accept-Language" in response.headers["Vary"]
+    body = response.get_json()
+    assert body["locale"] == "es"
+    [fever] = body["matches"]
+    assert fever["entry"]["title"] == "Infección"
+    assert fever["sign"] == "Fiebre"
+    assert fever["message"] == (
+        "Fiebre. Consulte con su proveedor de atención médica cuanto antes: la intervención temprana "
+        "puede prevenir más complicaciones."
+    )
+    assert body["procedure"] == {"slug": "microneedling", "title": "Micropunción"}
+    # Words are matched in the language the sign is served in: English words name no Spanish sign.
+    assert check(client, 30, ["fever"], "?locale=es")["not_recognised"] == ["fever"]
+    # Ids are the same in every language.
+    assert [m["id"] for m in check(client, 30, ["infection.fever"], "?locale=es")["matches"]] == [
+        "infection.fever"
+    ]
 
 
 def test_several_signs_are_ordered_by_urgency_with_entries_and_sentences(client: FlaskClient) -> None:

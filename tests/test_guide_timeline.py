@@ -78,6 +78,22 @@ def test_start_in_another_offset_and_utc_by_default(client: FlaskClient) -> None
     assert london["items"][1]["end"] == "2026-04-03T10:00:00+01:00"
 
 
+def test_the_timeline_and_calendar_in_spanish(client: FlaskClient) -> None:
+    body = timeline(client, locale="es")
+    assert body["locale"] == "es"
+    assert body["procedure"]["title"] == "Micropunción"
+    sun, check = body["items"][1], body["items"][3]
+    assert sun["entries"][0]["slug"] == "avoid-sun-exposure"
+    assert sun["title"] != "Avoid Sun Exposure"
+    assert check["title"] == "Compruebe si hay señales de alarma"
+    assert check["signs"][0]["message"].startswith("Enrojecimiento que persiste más de 48 horas.")
+    assert body["disclaimer"].startswith("Esta es información general")
+    response = client.get(f"{ICS}?{urlencode({'start': BEFORE_DST_END, 'locale': 'es'})}")
+    cal = Calendar.from_ical(response.get_data())
+    assert str(cal["x-wr-calname"]) == "Cuidados posteriores: Micropunción"
+    assert "Compruebe si hay señales de alarma" in {str(e["summary"]) for e in cal.walk("VEVENT")}
+
+
 def test_bad_timeline_parameters_are_400(client: FlaskClient) -> None:
     for args in (
         {"start": "2026-10-24T10:00:00"},  # no offset

@@ -102,6 +102,9 @@ class RuleSchema(ma.Schema):
     to_hours = fields.Integer(required=True, allow_none=True, metadata={"description": "null: open-ended"})
     action = Action
     terms = fields.List(fields.String(), required=True, metadata={"description": "Words that name the sign"})
+    locale = fields.String(
+        required=True, metadata={"description": "The language of sign, terms and message (its entry's)"}
+    )
     message = fields.String(required=True, metadata={"description": "The sentence to show"})
 
 
