@@ -55,7 +55,12 @@ SPANISH_CASES = [
     ("enrojecimiento", 24, "excessive-redness.redness-first-48-hours", "self_care"),
     ("enrojecimiento", 60, "excessive-redness.redness-beyond-48-hours", "contact_practitioner"),
     ("rojez", 60, "excessive-redness.redness-beyond-48-hours", "contact_practitioner"),
-    ("el enrojecimiento se intensifica", 24, "excessive-redness.redness-intensifying", "contact_practitioner"),
+    (
+        "el enrojecimiento se intensifica",
+        24,
+        "excessive-redness.redness-intensifying",
+        "contact_practitioner",
+    ),
     ("pus", 24, "infection.pus", "seek_care_promptly"),
     ("secreción purulenta", 72, "infection.pus", "seek_care_promptly"),
     ("fiebre", 30, "infection.fever", "seek_care_promptly"),

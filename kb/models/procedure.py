@@ -38,6 +38,12 @@ class Procedure(db.Model):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     CONTENT_FIELDS = ("title", "summary", "locale", "translations")
+    # A procedure is live as soon as it is written; the version ETag (kb.services.preconditions) reads:
+    status = "published"
+
+    @property
+    def live_version(self) -> int:
+        return self.version
 
 
 class LiveEntryProcedure(db.Model):

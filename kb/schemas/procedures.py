@@ -11,7 +11,7 @@ from zoneinfo import available_timezones
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from kb.models import KINDS
+from kb.models import KINDS, STATUSES
 from kb.schemas.common import Locale, PageArgsSchema, envelope, sort_field
 from kb.schemas.details import ACTIONS, MAX_HOURS, Slug
 from kb.schemas.fields import choice
@@ -69,6 +69,35 @@ class ProcedureSchema(ma.Schema):
 
 
 ProcedurePageSchema = envelope(ProcedureSchema, "ProcedurePage")
+
+
+class AdminProcedureSchema(ma.Schema):
+    """A procedure as editors read and write it: every locale's text. Live as soon as written."""
+
+    id = fields.UUID(required=True)
+    slug = fields.String(required=True)
+    title = fields.String(required=True)
+    summary = fields.String(required=True)
+    locale = fields.String(required=True, metadata={"description": "The language title and summary are in"})
+    translations = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(ProcedureTextSchema),
+        required=True,
+        metadata={"description": "Title and summary in other locales, by BCP 47 tag"},
+    )
+    status = choice("Status", STATUSES, required=True)
+    version = fields.Integer(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+    published_at = fields.AwareDateTime(required=True)
+
+
+AdminProcedurePageSchema = envelope(AdminProcedureSchema, "AdminProcedurePage")
+
+
+class AdminProcedureListArgsSchema(PageArgsSchema):
+    q = fields.String(validate=validate.Length(1, 200), metadata={"description": "In title or slug"})
+    sort = sort_field(["slug", "title", "updated_at"], "slug")
 
 
 class ProcedureListArgsSchema(PageArgsSchema, LocaleArgsSchema):
