@@ -3,10 +3,9 @@ cache, an evaluation of signs, the aftercare timeline."""
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
+from importlib import resources
 from typing import Any
-from zoneinfo import available_timezones
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -218,14 +217,9 @@ class CheckResultSchema(ma.Schema):
     disclaimer = fields.String(required=True)
 
 
-@functools.cache
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def _zone(value: str) -> None:
-    if value not in _zones():
-        raise ma.ValidationError("Not a time zone: send an IANA zone such as 'Europe/London'.")
+# The zones of the pinned tzdata release (not the machine's: its zoneinfo may add "localtime" and
+# the like): the same list on every machine, documented as the TimeZone enum.
+ZONES = sorted(resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split())
 
 
 def _plausible(value: datetime) -> None:
@@ -238,12 +232,16 @@ class TimelineArgsSchema(LocaleArgsSchema):
         format="iso",
         validate=_plausible,
         metadata={
-            "description": "When the procedure took place (RFC 3339 with an offset); none: offsets only"
+            "description": "When the procedure took place (RFC 3339 with an offset, years 1900-2200); "
+            "none: offsets only"
         },
     )
-    tz = fields.String(
-        validate=[validate.Length(1, 64), _zone],
-        metadata={"description": "IANA time zone of the absolute times (default UTC); needs start"},
+    tz = fields.String(  # not choice(): the error would list every zone
+        validate=validate.OneOf(ZONES, error="Not a time zone: send an IANA zone such as 'Europe/London'."),
+        metadata={
+            "component": "TimeZone",
+            "description": "IANA time zone of the absolute times (default UTC); needs start",
+        },
     )
 
     @ma.validates_schema
@@ -293,5 +291,5 @@ class CalendarArgsSchema(TimelineArgsSchema):
         format="iso",
         required=True,
         validate=_plausible,
-        metadata={"description": "When the procedure took place (RFC 3339 with an offset)"},
+        metadata={"description": "When the procedure took place (RFC 3339 with an offset, years 1900-2200)"},
     )
