@@ -259,3 +259,36 @@ def test_the_rules_are_plain_data_an_app_evaluates_as_the_check_does(client: Fla
 
 def test_rules_of_an_unknown_procedure_are_404(client: FlaskClient) -> None:
     assert client.get("/api/v1/procedures/chemical-peel/rules").status_code == 404
+
+
+def test_a_translation_brings_its_own_terms(client: FlaskClient, auth: dict[str, dict[str, str]]) -> None:
+    tr = "/api/v1/admin/entries/infection/translations/es"
+    assert check(client, 30, ["calentura"], "?locale=es")["not_recognised"] == ["calentura"]
+    signs = [
+        {"sign": "Aumento de la hinchazón"},
+        {"sign": "Formación de pus", "terms": ["pus"]},
+        {"sign": "Fiebre", "terms": ["calentura"]},
+    ]
+    bad = [*signs[:2], {"sign": "Fiebre", "terms": "calentura"}]
+    draft = client.get(tr, headers=auth["editor"])
+    refused = client.patch(
+        tr,
+        json={"details": {"warning_signs": bad}},
+        headers={**auth["editor"], "If-Match": draft.headers["ETag"]},
+    )
+    assert refused.status_code == 422
+    assert "details.warning_signs[2].terms" in refused.get_json()["errors"]
+    patched = client.patch(
+        tr,
+        json={"details": {"warning_signs": signs}},
+        headers={**auth["editor"], "If-Match": draft.headers["ETag"]},
+    )
+    assert patched.status_code == 200, patched.get_json()
+    published = client.post(
+        f"{tr}/publish", headers={**auth["publisher"], "If-Match": patched.headers["ETag"]}
+    )
+    assert published.status_code == 200, published.get_json()
+    body = check(client, 30, ["calentura"], "?locale=es")
+    assert [m["id"] for m in body["matches"]] == ["infection.fever"]
+    # The English source's terms are its own: English still matches as before.
+    assert [m["id"] for m in check(client, 30, ["high temperature"])["matches"]] == ["infection.fever"]
