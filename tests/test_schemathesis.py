@@ -14,12 +14,15 @@ from flask import Flask
 from hypothesis import settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from kb.schemas.procedures import ZONES
+
 
 def _timeline_rule(case: schemathesis.Case) -> bool:
-    """A timeline's zone needs a start, and its start is a procedure's time, in 1900-2200."""
+    """A timeline's zone is one of the tz database's and needs a start, and its start is a procedure's
+    time, in 1900-2200."""
     query = case.query or {}
     start = str(query.get("start", ""))
-    return ("tz" in query and "start" not in query) or (
+    return ("tz" in query and (query["tz"] not in ZONES or "start" not in query)) or (
         bool(start) and not (start[:4].isdigit() and 1900 <= int(start[:4]) <= 2200)
     )
 
