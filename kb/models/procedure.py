@@ -38,6 +38,8 @@ class Procedure(db.Model):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     CONTENT_FIELDS = ("title", "summary", "locale", "translations")
+    # Optimistic locking as for entries: of two concurrent writes of one version exactly one wins (412).
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     # A procedure is live as soon as it is written; the version ETag (kb.services.preconditions) reads:
     status = "published"
 
