@@ -11,6 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from kb.extensions import db
+from kb.services import procedures
 from kb.services.seeding import load_seed
 from tests.conftest import ROOT, make_app
 
@@ -365,6 +367,9 @@ def test_translations_round_trip_through_export_and_import(
     file = tmp_path / "export.json"
     file.write_text(dumped, encoding="utf-8")
     other = make_app(tmp_path / "second")
+    with other.app_context():  # procedures come with the migrations or seed/, not with an export
+        procedures.load_folder(ROOT / "seed" / "procedures")
+        db.session.commit()
     runner = other.test_cli_runner()
     assert runner.invoke(args=["import", str(file)]).exit_code == 0
     secret = runner.invoke(args=["token", "create", "--name", "y", "--role", "editor"]).output.split()[-1]

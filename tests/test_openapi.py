@@ -157,7 +157,7 @@ def test_shared_enums_are_named_components(client: FlaskClient) -> None:
         ("Role", ["editor", "publisher", "admin"]),
         ("Severity", ["minor", "moderate", "serious"]),
         ("Phase", ["before", "during", "after"]),
-        ("WarningAction", ["self_care", "contact_practitioner", "seek_care_promptly"]),
+        ("WarningAction", ["self_care", "contact_practitioner", "seek_care_promptly", "emergency"]),
     ):
         assert schemas[name] == {"type": "string", "enum": values}
     text = json.dumps(spec)

@@ -201,7 +201,7 @@ def check_redness(entry: Json) -> None:
     assert details["severity"] == "minor"
     assert details["expected_duration_hours"] == 48
     assert any(
-        w.get("after_hours") == 48 and w["action"] == "contact_practitioner" for w in details["warning_signs"]
+        w.get("from_hours") == 48 and w["action"] == "contact_practitioner" for w in details["warning_signs"]
     )
     assert any("intensif" in s and a == "contact_practitioner" for s, a in actions_by_sign(entry).items())
     assert "redness" in entry["tags"]

@@ -11,6 +11,7 @@ from kb.api import (
     admin,
     admin_content,
     admin_previews,
+    admin_procedures,
     admin_schedules,
     admin_translations,
     admin_webhooks,
@@ -24,6 +25,7 @@ from kb.api import (
     health,
     intake,
     localization,
+    procedures,
     search,
     search_multi,  # noqa: F401 - adds the InstantSearch routes to search.blp
     security,
@@ -49,7 +51,8 @@ EXPOSED_HEADERS = [
     "X-RateLimit-Remaining",
     "X-RateLimit-Reset",
 ]
-PUBLIC_POSTS = r"^/api/v1/search/(multi|multi/facet-values|events)$"  # widgets POST these from any page
+# widgets POST these from any page; apps POST the warning-sign check
+PUBLIC_POSTS = r"^/api/v1/(search/(multi|multi/facet-values|events)|procedures/[^/]+/check)$"
 
 
 def init_app(app: Flask) -> None:
@@ -60,6 +63,7 @@ def init_app(app: Flask) -> None:
         entries.blp,
         articles.blp,
         tags.blp,
+        procedures.blp,
         search.blp,
         changes.blp,
         sync.blp,
@@ -68,6 +72,7 @@ def init_app(app: Flask) -> None:
         admin_translations.entry_translations_blp,
         admin_translations.article_translations_blp,
         admin_translations.todo_blp,
+        admin_procedures.blp,
         admin.blp,
         admin_webhooks.blp,
         admin_schedules.blp,

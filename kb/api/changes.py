@@ -23,9 +23,12 @@ class Changes(MethodView):
     @blp.response(200, ChangesSchema)
     @errors(blp, 400, 410, described={410: GONE})
     @not_modified(blp)
-    def get(self, since: str | None = None, limit: int = 100, **args: Any) -> Any:
+    def get(
+        self, since: str | None = None, limit: int = 100, procedure: str | None = None, **args: Any
+    ) -> Any:
         """Published changes after cursor `since`, oldest first: upserts, and removals for unpublished
         or deleted content, in the locales of the chain asked for (`locale=`, else Accept-Language).
         Store `next_cursor` and pass it as `since` next time; a cursor older than the changes kept is
-        410 (see /api/v1/sync)."""
-        return changes.feed(since=since, limit=limit, chain=chain(args))
+        410 (see /api/v1/sync). `procedure=` keeps the changes of content that applies to it (or did
+        until the change)."""
+        return changes.feed(since=since, limit=limit, chain=chain(args), procedure=procedure)

@@ -27,9 +27,10 @@ class Sync(MethodView):
     @blp.response(200, SyncPageSchema)
     @errors(blp, 400, 410, described={410: GONE})
     @not_modified(blp)
-    def get(self, limit: int, cursor: Cursor | None = None, **args: Any) -> Any:
+    def get(self, limit: int, cursor: Cursor | None = None, procedure: str | None = None, **args: Any) -> Any:
         """Without `cursor`: the first page of an initial sync of everything published along the locale
         chain (`locale=`, else Accept-Language). With the `next_cursor` of a page: the next page, or,
         once an initial sync is done, what changed since (items to store and tombstones to drop).
-        Page while `has_more`; store the last `next_cursor` and ask with it later."""
-        return pages.page(cursor or pages.start(chain(args)), limit)
+        Page while `has_more`; store the last `next_cursor` and ask with it later. `procedure=` syncs
+        only the content of one procedure."""
+        return pages.page(cursor or pages.start(chain(args), procedure), limit)

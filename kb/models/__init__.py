@@ -6,6 +6,7 @@ from kb.models.change import Change
 from kb.models.entry import KINDS, STATUSES, Entry, LiveEntry, LiveEntryTag
 from kb.models.job import Job, JobData
 from kb.models.outbox import SearchOutbox
+from kb.models.procedure import ChangeProcedure, LiveArticleProcedure, LiveEntryProcedure, Procedure
 from kb.models.revision import Revision
 from kb.models.schedule import SCHEDULE_ACTIONS, SCHEDULE_STATUSES, ScheduledAction
 from kb.models.search_event import SearchClick, SearchQueryCount
@@ -24,13 +25,17 @@ __all__ = [
     "Article",
     "AuditEvent",
     "Change",
+    "ChangeProcedure",
     "Entry",
     "Job",
     "JobData",
     "LiveArticle",
+    "LiveArticleProcedure",
     "LiveEntry",
+    "LiveEntryProcedure",
     "LiveEntryTag",
     "LiveTranslation",
+    "Procedure",
     "Revision",
     "ScheduledAction",
     "SearchClick",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import db
 from kb.models.entry import STATUSES
+from kb.models.procedure import LiveArticleProcedure
 from kb.models.types import Publishable, UTCDateTime, utcnow
 
 
@@ -23,8 +24,9 @@ class ArticleContent:
     tags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     sources: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     sections: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    procedures: Mapped[list[str]] = mapped_column(sa.JSON, default=list)  # slugs (kb.models.procedure)
 
-    CONTENT_FIELDS = ("title", "summary", "locale", "tags", "sources", "sections")
+    CONTENT_FIELDS = ("title", "summary", "locale", "tags", "procedures", "sources", "sections")
 
     def content(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
@@ -69,6 +71,9 @@ class LiveArticle(ArticleContent, db.Model):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     article: Mapped[Article] = relationship(back_populates="live")
+    procedure_rows: Mapped[list[LiveArticleProcedure]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def id(self) -> uuid.UUID:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import db
+from kb.models.procedure import LiveEntryProcedure
 from kb.models.types import Publishable, UTCDateTime, utcnow
 
 KINDS = ("complication", "technique", "aftercare")
@@ -25,6 +26,7 @@ class EntryContent:
     tags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     locale: Mapped[str] = mapped_column(sa.String(16), default="en", index=True)
     related: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    procedures: Mapped[list[str]] = mapped_column(sa.JSON, default=list)  # slugs (kb.models.procedure)
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     sources: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     last_reviewed: Mapped[date | None] = mapped_column(sa.Date)
@@ -38,6 +40,7 @@ class EntryContent:
         "tags",
         "locale",
         "related",
+        "procedures",
         "details",
         "sources",
         "last_reviewed",
@@ -95,6 +98,9 @@ class LiveEntry(EntryContent, db.Model):
 
     entry: Mapped[Entry] = relationship(back_populates="live")
     tag_rows: Mapped[list[LiveEntryTag]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+    procedure_rows: Mapped[list[LiveEntryProcedure]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def id(self) -> uuid.UUID:

@@ -55,6 +55,9 @@ class ArticleSummarySchema(ma.Schema):
     locale = fields.String(required=True, metadata={"description": "The language served (BCP 47)"})
     translations = translations_field()
     tags = fields.List(fields.String(), required=True)
+    procedures = fields.List(
+        fields.String(), required=True, metadata={"description": "Slugs of the procedures it applies to"}
+    )
     status = choice("Status", STATUSES, required=True)
     version = fields.Integer(required=True)
     created_at = fields.AwareDateTime(required=True)
@@ -71,6 +74,10 @@ ArticlePageSchema = envelope(ArticleSummarySchema, "ArticlePage")
 
 
 class ArticleListArgsSchema(PageArgsSchema, LocaleArgsSchema):
+    procedure = fields.String(
+        validate=Slug.validators,
+        metadata={"description": "Only content that applies to this procedure (slug)"},
+    )
     sort = sort_field(["title", "slug", "updated_at", "published_at"], "title")
 
 
@@ -95,5 +102,11 @@ class ArticleInputSchema(InputSchema):
     summary = fields.String(load_default="", validate=validate.Length(max=1000))
     locale = fields.String(load_default="en", validate=Locale.validators)
     tags = fields.List(Tag, load_default=list, validate=validate.Length(max=30))
+    procedures = fields.List(
+        Slug,
+        load_default=list,
+        validate=validate.Length(max=20),
+        metadata={"description": "Slugs of the procedures it applies to (see /api/v1/procedures)"},
+    )
     sources = fields.List(fields.Nested(SourceSchema), load_default=list, validate=validate.Length(max=50))
     sections = fields.List(fields.Nested(SectionInputSchema), required=True, validate=validate.Length(1, 200))

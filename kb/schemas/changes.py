@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from kb.schemas.details import Slug
 from kb.schemas.fields import choice
 from kb.schemas.locale import LocaleArgsSchema
 from kb.schemas.validators import FullMatch
@@ -16,6 +17,12 @@ class ChangesArgsSchema(LocaleArgsSchema):
         metadata={"description": "A next_cursor from an earlier call; none for everything"},
     )
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+    procedure = fields.String(
+        validate=Slug.validators,
+        metadata={
+            "description": "Only changes of content that applies to this procedure (slug), or did until then"
+        },
+    )
 
 
 class ChangeSchema(ma.Schema):

@@ -51,6 +51,9 @@ class EntrySchema(EntrySummarySchema):
     tags = fields.List(fields.String(), required=True)
     translations = translations_field()
     related = fields.List(fields.String(), required=True, metadata={"description": "Slugs"})
+    procedures = fields.List(
+        fields.String(), required=True, metadata={"description": "Slugs of the procedures it applies to"}
+    )
     related_entries = fields.List(
         fields.Nested(EntrySummarySchema),
         metadata={"description": "Published related entries; present with include=related"},
@@ -92,6 +95,10 @@ EntryPageSchema = envelope(ListedEntrySchema, "EntryPage")
 class EntryListArgsSchema(PageArgsSchema, LocaleArgsSchema):
     kind = choice("Kind", KINDS)
     tag = Tag
+    procedure = fields.String(
+        validate=Slug.validators,
+        metadata={"description": "Only content that applies to this procedure (slug)"},
+    )
     sort = sort_field(["title", "slug", "updated_at", "published_at"], "title")
     fields_ = DelimitedList(
         fields.String(validate=validate.OneOf(ENTRY_FIELDS)),
@@ -117,6 +124,12 @@ class EntryInputSchema(InputSchema):
     tags = fields.List(Tag, load_default=list, validate=validate.Length(max=30))
     locale = fields.String(load_default="en", validate=Locale.validators)
     related = fields.List(Slug, load_default=list, validate=validate.Length(max=50))
+    procedures = fields.List(
+        Slug,
+        load_default=list,
+        validate=validate.Length(max=20),
+        metadata={"description": "Slugs of the procedures it applies to (see /api/v1/procedures)"},
+    )
     details = fields.Dict(
         required=True,
         metadata=DETAILS_METADATA,

@@ -8,6 +8,7 @@ import marshmallow as ma
 from marshmallow import ValidationError, fields, validate
 
 from kb.schemas.article import ArticleSchema
+from kb.schemas.details import Slug
 from kb.schemas.entry import EntrySchema
 from kb.schemas.fields import choice
 from kb.schemas.locale import LocaleArgsSchema
@@ -43,12 +44,21 @@ class SyncArgsSchema(LocaleArgsSchema):
         },
     )
 
+    procedure = fields.String(
+        validate=Slug.validators,
+        metadata={
+            "description": "Sync only the content that applies to this procedure (slug); content that "
+            "stops applying to it comes as a tombstone. Without cursor only: a cursor carries it"
+        },
+    )
+
     @ma.validates_schema
     def one_start(self, data: dict[str, Any], **_: Any) -> None:
-        for name in ("locale", "fallback"):
+        for name in ("locale", "fallback", "procedure"):
             if "cursor" in data and name in data:
                 raise ValidationError(
-                    "Not with cursor: a cursor carries the locale chain of its sync.", field_name=name
+                    "Not with cursor: a cursor carries the locale chain and procedure of its sync.",
+                    field_name=name,
                 )
 
 

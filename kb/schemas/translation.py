@@ -45,7 +45,8 @@ class EntryTranslationWriteSchema(TranslationWriteSchema):
     details = fields.Dict(
         metadata={
             "description": "Only the text of the kind's details, lists in the source's length and order: "
-            "complication `signs`, `causes`, `warning_signs: [{sign}]`; technique `steps`, `rationale`; "
+            "complication `signs`, `causes`, `warning_signs: [{sign, terms?}]` (`terms`: the language's "
+            "own words for the sign, any number of them); technique `steps`, `rationale`; "
             "aftercare `instructions: [{text}]`"
         }
     )

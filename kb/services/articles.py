@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from kb.errors import NotFoundError
 from kb.extensions import db
-from kb.models import LiveArticle
+from kb.models import LiveArticle, LiveArticleProcedure
 from kb.services import localized
 from kb.services.localized import Chain
 from kb.services.pages import Page, order_by, paginate
@@ -16,7 +16,7 @@ from kb.services.pages import Page, order_by, paginate
 REF_FIELDS = ("slug", "kind", "title", "summary", "locale")
 
 
-def list_live(*, page: int, per_page: int, sort: str, chain: Chain) -> Page:
+def list_live(*, page: int, per_page: int, sort: str, chain: Chain, procedure: str | None = None) -> Page:
     """Published articles served along ``chain``."""
     sorts = {
         "slug": LiveArticle.slug,
@@ -25,6 +25,11 @@ def list_live(*, page: int, per_page: int, sort: str, chain: Chain) -> Page:
         "published_at": localized.served("article", chain, "published_at"),
     }
     query = sa.select(LiveArticle).where(localized.served_locale("article", chain).is_not(None))
+    if procedure:
+        attached = sa.select(LiveArticleProcedure.article_id).where(
+            LiveArticleProcedure.procedure == procedure
+        )
+        query = query.where(LiveArticle.article_id.in_(attached))
     result = paginate(query.order_by(*order_by(sorts, sort)), page=page, per_page=per_page)
     result.items = localized.articles(result.items, chain)
     return result

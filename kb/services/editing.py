@@ -17,7 +17,7 @@ from kb.errors import ConflictError, NotFoundError, ValidationFailed
 from kb.extensions import db
 from kb.models import Entry, Revision
 from kb.models.types import utcnow
-from kb.services import publishing, translation_sync
+from kb.services import procedures, publishing, translation_sync
 from kb.services.pages import Page, order_by, paginate
 from kb.services.preconditions import IfMatch
 from kb.services.resources import ARTICLE, ENTRY, Resource
@@ -198,6 +198,8 @@ def check_references(res: Resource, data: dict[str, Any]) -> None:
         for name, slugs in refs.items()
         if set(slugs) - known
     }
+    if unknown := procedures.unknown(data["procedures"]):
+        errors["procedures"] = [f"Unknown procedure: {slug}" for slug in unknown]
     if errors:
         raise ValidationFailed("The draft refers to entries that do not exist.", errors=errors)
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from kb.errors import NotFoundError
 from kb.extensions import db
-from kb.models import LiveEntry, LiveEntryTag
+from kb.models import LiveEntry, LiveEntryProcedure, LiveEntryTag
 from kb.services import localized
 from kb.services.localized import Chain
 from kb.services.pages import Page, order_by, paginate
@@ -37,6 +37,7 @@ def list_live(
     chain: Chain,
     kind: str | None = None,
     tag: str | None = None,
+    procedure: str | None = None,
     fields: list[str] | None = None,
 ) -> Page:
     """Published entries served along ``chain``; totals count what is served."""
@@ -46,6 +47,9 @@ def list_live(
     if tag:
         tagged = sa.select(LiveEntryTag.entry_id).where(LiveEntryTag.tag == tag)
         query = query.where(LiveEntry.entry_id.in_(tagged))
+    if procedure:
+        attached = sa.select(LiveEntryProcedure.entry_id).where(LiveEntryProcedure.procedure == procedure)
+        query = query.where(LiveEntry.entry_id.in_(attached))
     result = paginate(query.order_by(*order_by(_sorts(chain), sort)), page=page, per_page=per_page)
     result.items = localized.entries(result.items, chain)
     result.fields = fields or []

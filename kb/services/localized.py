@@ -25,13 +25,14 @@ from kb.services.anchors import with_anchors
 Chain = Sequence[str]
 Drafts = Mapping[str, Any]  # locale -> a translation shaped like a LiveTranslation
 ENTRY_ATTRS = (
-    "id", "slug", "kind", "title", "summary", "body", "body_html", "tags", "locale", "related", "details",
+    "id", "slug", "kind", "title", "summary", "body", "body_html", "tags", "locale", "related", "procedures",
+    "details",
     "sources", "last_reviewed", "next_review_due", "reviewed_by", "status", "version", "created_at",
     "updated_at", "published_at",
 )  # fmt: skip
 ARTICLE_ATTRS = (
-    "id", "slug", "title", "summary", "locale", "tags", "sources", "sections", "status", "version",
-    "created_at", "updated_at", "published_at",
+    "id", "slug", "title", "summary", "locale", "tags", "procedures", "sources", "sections", "status",
+    "version", "created_at", "updated_at", "published_at",
 )  # fmt: skip
 
 

@@ -95,6 +95,7 @@ def publish(res: Resource, obj: Any) -> Any:
     if is_current(obj) and obj.status == "published":
         return obj.live
     now = utcnow()
+    was = list(obj.live.procedures) if obj.live is not None else []
     live = obj.live or res.live_model(created_at=obj.created_at)
     for name in res.fields:
         setattr(live, name, getattr(obj, name))
@@ -103,7 +104,7 @@ def publish(res: Resource, obj: Any) -> Any:
     obj.live = live
     obj.status, obj.published_at = "published", now
     db.session.flush()
-    _live_changed(res, obj, "upsert", "published")
+    _live_changed(res, obj, "upsert", "published", [*was, *obj.procedures])
     translation_sync.source_published(res, obj)
     return live
 
@@ -112,12 +113,13 @@ def unpublish(res: Resource, obj: Any, *, status: str = "draft", event: str = "u
     """Take the object off the public API (keeping its draft); ``status`` is draft or archived;
     ``event`` the webhook event it emits if it was live (unpublished, or deleted)."""
     was_live = obj.live is not None
+    was = [*obj.live.procedures, *obj.procedures] if obj.live is not None else []
     translation_sync.source_unpublished(res, obj, event)
     obj.live = None
     obj.status = status
     db.session.flush()
     if was_live:
-        _live_changed(res, obj, "remove", event)
+        _live_changed(res, obj, "remove", event, was)
 
 
 def delete(res: Resource, obj: Any) -> None:
@@ -131,8 +133,10 @@ def delete(res: Resource, obj: Any) -> None:
     db.session.flush()
 
 
-def _live_changed(res: Resource, obj: Any, change: str, event: str) -> None:
-    changes.record(obj.slug, res.feed_kind(obj), change, obj.version, locale=obj.locale)
+def _live_changed(res: Resource, obj: Any, change: str, event: str, procedures: list[str]) -> None:
+    changes.record(
+        obj.slug, res.feed_kind(obj), change, obj.version, locale=obj.locale, procedures=procedures
+    )
     if res.indexed:
         indexing.record(obj.id, change)
     webhook_events.emit(res.name, obj.slug, res.feed_kind(obj), obj.locale, obj.version, event)

@@ -8,7 +8,15 @@ from typing import Any
 
 import marshmallow as ma
 
-from kb.models import Article, Entry, LiveArticle, LiveEntry, LiveEntryTag
+from kb.models import (
+    Article,
+    Entry,
+    LiveArticle,
+    LiveArticleProcedure,
+    LiveEntry,
+    LiveEntryProcedure,
+    LiveEntryTag,
+)
 from kb.schemas.article import ArticleInputSchema
 from kb.schemas.entry import EntryInputSchema
 from kb.services.rendering import render_markdown
@@ -35,10 +43,12 @@ class Resource:
 def _render_entry(draft: Entry, live: LiveEntry) -> None:
     live.body_html = render_markdown(draft.body)
     live.tag_rows = [LiveEntryTag(tag=tag) for tag in dict.fromkeys(draft.tags)]
+    live.procedure_rows = [LiveEntryProcedure(procedure=p) for p in dict.fromkeys(draft.procedures)]
 
 
 def _render_article(draft: Article, live: LiveArticle) -> None:
     live.sections = [{**s, "body_html": render_markdown(s.get("body", ""))} for s in draft.sections]
+    live.procedure_rows = [LiveArticleProcedure(procedure=p) for p in dict.fromkeys(draft.procedures)]
 
 
 def _entry_references(data: Mapping[str, Any]) -> dict[str, list[str]]:

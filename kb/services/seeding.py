@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import ValidationFailed
-from kb.services import bulk
+from kb.services import bulk, procedures
 
 SEED_AUTHOR = "seed"
 FOLDERS = (("entry", "entries"), ("article", "articles"))
+PROCEDURES = "procedures"
 TRANSLATIONS = "translations"
 
 
@@ -27,7 +28,8 @@ class SeedReport:
 
 
 def load_seed(path: Path) -> SeedReport:
-    """Upsert and publish every ``entries/<slug>.json`` and ``articles/<slug>.json`` under ``path``, with
+    """Upsert every ``procedures/<slug>.json``, then upsert and publish every ``entries/<slug>.json`` and
+    ``articles/<slug>.json`` under ``path`` (which may name those procedures), with
     the translations in ``translations/<locale>/<folder>/<slug>.json`` (published, with the review
     metadata their files give).
 
@@ -38,6 +40,7 @@ def load_seed(path: Path) -> SeedReport:
         raise ValidationFailed(f"{path}: no entries/*.json or articles/*.json to load.")
     items = [_item(kind, file) for kind, file in files]
     _attach_translations(path, files, items)
+    procedures.load_folder(path / PROCEDURES)
     try:
         report = bulk.import_items(items, dry_run=False, author=SEED_AUTHOR)
     except ValidationFailed as exc:

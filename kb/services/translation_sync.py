@@ -46,7 +46,9 @@ def of(res: Any, obj: Any) -> list[Translation]:
 def live_changed(res: Any, obj: Any, tr: Translation, change: str, event: str | None = None) -> None:
     """A translation's live copy changed: the feed (in its locale), the search index and the webhooks
     (``event``: published, unpublished or deleted; by default what ``change`` says) follow."""
-    changes.record(obj.slug, res.feed_kind(obj), change, tr.version, locale=tr.locale)
+    changes.record(
+        obj.slug, res.feed_kind(obj), change, tr.version, locale=tr.locale, procedures=obj.procedures
+    )
     if res.indexed:
         indexing.record(obj.id, "upsert" if obj.live is not None else "remove")
     event = event or ("published" if change == "upsert" else "unpublished")

@@ -2,8 +2,10 @@
 laying it over that structure to give the whole item in another language.
 
 A translation carries only text, aligned by position with the source: the same lists, the same length,
-the same order. Everything else (kind, severity, hours, actions, timing, slugs, tags, sources) is the
-source's, shared by every language; a translation that tries to set it is refused naming the field.
+the same order. One exception, ``TERMS``: a warning sign's words for matching free text (the care
+guidance check) are the language's own, so a translation may give its own list (of any length) or
+none. Everything else (kind, severity, hours, actions, timing, slugs, tags, sources) is the source's,
+shared by every language; a translation that tries to set it is refused naming the field.
 """
 
 from __future__ import annotations
@@ -11,9 +13,15 @@ from __future__ import annotations
 from typing import Any
 
 TEXT = "text"
+TERMS = "terms"  # an optional list of words, not aligned with the source's
+MAX_TERMS, MAX_TERM = 20, 200
 # The translatable text of each kind's details: TEXT one string, [spec] a list of it, {key: spec} an object.
 DETAILS_TEXT: dict[str, dict[str, Any]] = {
-    "complication": {"signs": [TEXT], "causes": [TEXT], "warning_signs": [{"sign": TEXT}]},
+    "complication": {
+        "signs": [TEXT],
+        "causes": [TEXT],
+        "warning_signs": [{"sign": TEXT, "terms": TERMS}],
+    },
     "technique": {"steps": [TEXT], "rationale": TEXT},
     "aftercare": {"instructions": [{"text": TEXT}]},
 }
@@ -37,6 +45,8 @@ def source_text(spec: Any, value: Any) -> Any:
     """The part of the source's content ``spec`` describes (what a translation translates)."""
     if spec == TEXT:
         return value if isinstance(value, str) else ""
+    if spec == TERMS:
+        return []  # the source's terms are its language's: a translation starts with none
     if isinstance(spec, list):
         return [source_text(spec[0], item) for item in value or []]
     return {key: source_text(sub, (value or {}).get(key)) for key, sub in spec.items()}
@@ -56,6 +66,14 @@ def check(spec: Any, value: Any, structure: Any, path: str, source_locale: str) 
             return {where: [f"Longer than {MAX_TEXT} characters."]}
         if path == "title" and not value.strip():
             return {where: ["Must not be empty."]}
+        return {}
+    if spec == TERMS:
+        if not (
+            isinstance(value, list)
+            and len(value) <= MAX_TERMS
+            and all(isinstance(t, str) and 0 < len(t) <= MAX_TERM for t in value)
+        ):
+            return {where: [f"Must be a list of at most {MAX_TERMS} words, each 1 to {MAX_TERM} characters."]}
         return {}
     if isinstance(spec, list):
         if not isinstance(value, list):
@@ -82,7 +100,8 @@ def check(spec: Any, value: Any, structure: Any, path: str, source_locale: str) 
     for key, sub in spec.items():
         name = f"{path}.{key}" if path else key
         if key not in value:
-            errors[name] = ["Missing: every text of the source must be translated."]
+            if sub != TERMS:
+                errors[name] = ["Missing: every text of the source must be translated."]
         else:
             errors |= check(sub, value[key], structure.get(key), name, source_locale)
     return errors
@@ -93,6 +112,8 @@ def aligned(spec: Any, value: Any, structure: Any) -> bool:
     republished; keys outside ``spec`` (the live copy's rendered HTML) are ignored."""
     if spec == TEXT:
         return isinstance(value, str)
+    if spec == TERMS:
+        return isinstance(value, list)
     if isinstance(spec, list):
         return (
             isinstance(value, list)
@@ -103,14 +124,17 @@ def aligned(spec: Any, value: Any, structure: Any) -> bool:
     if not isinstance(value, dict):
         return False
     structure = structure if isinstance(structure, dict) else {}
-    return all(key in value and aligned(sub, value[key], structure.get(key)) for key, sub in spec.items())
+    return all(
+        (key in value and aligned(sub, value[key], structure.get(key))) or (sub == TERMS and key not in value)
+        for key, sub in spec.items()
+    )
 
 
 def overlay(spec: Any, structure: Any, value: Any) -> Any:
     """``structure`` with the text ``spec`` describes replaced by ``value``'s. Live copies are always
     aligned (see ``aligned``); a draft may not be (its source's draft changed a list's length or its
     kind since), and then what does not fit is left as the source has it."""
-    if spec == TEXT:
+    if spec in (TEXT, TERMS):
         return value
     if isinstance(spec, list):
         structure = structure if isinstance(structure, list) else []
@@ -122,6 +146,8 @@ def overlay(spec: Any, structure: Any, value: Any) -> Any:
     for key, sub in spec.items():
         if key in value:
             merged[key] = overlay(sub, merged.get(key), value[key])
+        elif sub == TERMS:
+            merged.pop(key, None)  # the source's words are not this language's
     return merged
 
 

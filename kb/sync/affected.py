@@ -11,7 +11,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from kb.extensions import db
-from kb.models import Change, LiveArticle, LiveEntry
+from kb.models import (
+    Change,
+    ChangeProcedure,
+    LiveArticle,
+    LiveArticleProcedure,
+    LiveEntry,
+    LiveEntryProcedure,
+)
 from kb.services import localized
 
 Item = tuple[str, str]  # (type, slug): type is "entry" or "article"
@@ -62,6 +69,31 @@ def touched(after: int) -> dict[Item, int]:
     for item, named in referrers(set(changed_entries)).items():
         items[item] = max(items.get(item, 0), *(changed_entries[slug] for slug in named))
     return items
+
+
+def attached_slugs(type_: str, procedure: str) -> sa.Select:
+    """SQL: the slugs of the live items of ``type_`` that apply to ``procedure``."""
+    if type_ == "article":
+        link, live, key = LiveArticleProcedure, LiveArticle, LiveArticle.article_id
+        on = link.article_id == key
+    else:
+        link, live, key = LiveEntryProcedure, LiveEntry, LiveEntry.entry_id
+        on = link.entry_id == key
+    return sa.select(live.slug).join(link, on).where(link.procedure == procedure)
+
+
+def of_procedure(items: dict[Item, int], after: int, procedure: str) -> dict[Item, int]:
+    """Those of ``items`` that apply to ``procedure`` now, or did in a change after change ``after``
+    (recorded with the change: kb.models.procedure)."""
+    typed = _typed()
+    tagged = sa.select(typed.c.type, typed.c.slug).where(
+        typed.c.id > after,
+        typed.c.id.in_(sa.select(ChangeProcedure.change_id).where(ChangeProcedure.procedure == procedure)),
+    )
+    relevant = {(t, s) for t, s in db.session.execute(tagged)}
+    for type_ in ("entry", "article"):
+        relevant |= {(type_, s) for s in db.session.scalars(attached_slugs(type_, procedure))}
+    return {item: last for item, last in items.items() if item in relevant}
 
 
 def _mentions(column: sa.ColumnElement, slug: str) -> sa.ColumnElement[bool]:

@@ -26,18 +26,21 @@ _INVALID = "Not a cursor this API returned: start again with an initial sync (lo
 class Cursor:
     """Where an app is. ``initial``: paging the initial sync fixed at change ``at``, after item
     ``after`` (``(type, slug)``, none on the first page). ``delta``: every change up to ``at`` is
-    reflected in what the app holds."""
+    reflected in what the app holds. ``procedure``: the sync holds only content of that procedure."""
 
     phase: Literal["initial", "delta"]
     chain: tuple[str, ...]
     at: int
     after: tuple[str, str] | None = None
+    procedure: str | None = None
 
 
 def encode(cursor: Cursor) -> str:
     body: dict[str, Any] = {"v": VERSION, "p": cursor.phase, "c": list(cursor.chain), "s": cursor.at}
     if cursor.after is not None:
         body["a"] = list(cursor.after)
+    if cursor.procedure is not None:
+        body["r"] = cursor.procedure
     raw = json.dumps(body, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
@@ -57,7 +60,9 @@ def decode(text: str) -> Cursor:
     if not isinstance(body, dict) or body.get("v") != VERSION:
         raise ValidationError(_INVALID)
     phase, chain, at, after = body.get("p"), body.get("c"), body.get("s"), body.get("a")
+    procedure = body.get("r")
     keys = {"v", "p", "c", "s"} | ({"a"} if phase == "initial" and "a" in body else set())
+    keys |= {"r"} if "r" in body else set()
     valid = (
         set(body) == keys
         and phase in ("initial", "delta")
@@ -68,10 +73,15 @@ def decode(text: str) -> Cursor:
         and type(at) is int
         and 0 <= at < MAX_ID
         and (after is None or _valid_after(after))
+        and (procedure is None or (isinstance(procedure, str) and _is_slug(procedure)))
     )
     if not valid:
         raise ValidationError(_INVALID)
-    return Cursor(phase, tuple(chain), at, tuple(after) if after is not None else None)  # type: ignore[arg-type]
+    return Cursor(phase, tuple(chain), at, tuple(after) if after is not None else None, procedure)  # type: ignore[arg-type]
+
+
+def _is_slug(text: str) -> bool:
+    return len(text) <= 120 and _SLUG.fullmatch(text) is not None
 
 
 def _valid_after(after: Any) -> bool:

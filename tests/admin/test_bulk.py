@@ -10,7 +10,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import make_app
+from kb.extensions import db
+from kb.services import procedures
+from tests.conftest import ROOT, make_app
 
 Headers = dict[str, dict[str, str]]
 IMPORT, EXPORT = "/api/v1/admin/import", "/api/v1/admin/export"
@@ -72,6 +74,9 @@ def test_round_trip_into_an_empty_database(
     file.write_text(dumped, encoding="utf-8")
 
     empty_app = make_app(tmp_path / "second")
+    with empty_app.app_context():  # procedures come with the migrations or seed/, not with an export
+        procedures.load_folder(ROOT / "seed" / "procedures")
+        db.session.commit()
     runner = empty_app.test_cli_runner()
     result = runner.invoke(args=["import", str(file)])
     assert result.exit_code == 0, result.output

@@ -97,8 +97,9 @@ def test_publish_one_locale_leaves_the_others_untouched(client: FlaskClient, aut
     # Structure comes from the source: the Spanish warning sign has the English hours and action.
     assert served["details"]["warning_signs"] == [
         {
+            "id": "swelling-that-grows-after-48-hours",
             "sign": "hinchazón que aumenta pasadas 48 horas",
-            "after_hours": 48,
+            "from_hours": 48,
             "action": "contact_practitioner",
         }
     ]
@@ -337,7 +338,7 @@ def test_review_due_lists_translations(client: FlaskClient, auth: Headers) -> No
     assert (due[0]["slug"], due[0]["locale"], due[0]["title"]) == (
         "post-treatment-swelling", "es", SWELLING_ES["title"]
     )  # fmt: skip
-    assert due[0]["details"]["warning_signs"][0]["after_hours"] == 48
+    assert due[0]["details"]["warning_signs"][0]["from_hours"] == 48
     # The seed's Spanish translations await review too.
     assert {e["slug"] for e in due if e["locale"] == "es"} >= {"infection", "bruising"}
 

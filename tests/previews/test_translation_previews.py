@@ -41,8 +41,9 @@ def test_a_translation_draft_is_shown_over_the_published_structure(
     # the clinical structure is the source's; the text is the translation's
     [sign] = body["details"]["warning_signs"]
     assert sign == {
+        "id": "swelling-that-grows-after-48-hours",
         "sign": "hinchazón que aumenta pasadas 48 horas",
-        "after_hours": 48,
+        "from_hours": 48,
         "action": "contact_practitioner",
     }
     assert body["published_at"] is None

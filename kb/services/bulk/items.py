@@ -14,7 +14,7 @@ import marshmallow as ma
 
 from kb.errors import ValidationFailed
 from kb.models import STATUSES
-from kb.services import translation_bulk
+from kb.services import procedures, translation_bulk
 from kb.services.resources import RESOURCES, Resource
 
 MAX_REPORTED_ERRORS = 20  # an invalid import lists its first errors and counts them all
@@ -61,6 +61,7 @@ class Checker:
         self.count = 0
         self._first: dict[tuple[str, str], int] = {}
         self._unresolved: dict[int, dict[str, set[str]]] = {}
+        self.procedures = procedures.known()
 
     @property
     def failed(self) -> bool:
@@ -80,6 +81,10 @@ class Checker:
             self._fail(n, {"draft": {"slug": [f"Repeats items[{self._first[key]}]."]}})
             return None
         self._first[key] = n
+        for part, data in (("draft", item.draft), ("live", item.live)):
+            if data and (unknown := sorted(set(data["procedures"]) - self.procedures)):
+                self._fail(n, {part: {"procedures": [f"Unknown procedure: {slug}" for slug in unknown]}})
+                return None
         for part, data in (("draft", item.draft), ("live", item.live)):
             if data and (missing := _all_references(item.res, data) - self.known):
                 self._unresolved.setdefault(n, {})[part] = missing

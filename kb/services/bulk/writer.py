@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from kb.extensions import db
-from kb.models import Change, Revision, SearchOutbox
+from kb.models import Change, ChangeProcedure, Revision, SearchOutbox
 from kb.models.types import utcnow
 from kb.services import changes, indexing, publishing, translation_bulk
 from kb.services.bulk.items import Item
@@ -41,6 +41,7 @@ class Writer:
         self._rows: dict[sa.Table, list[dict[str, Any]]] = {}
         self._indexed: list[uuid.UUID] = []
         self._events: list[webhook_events.Content] = []  # of the rows collected, emitted with them
+        self._feed_procedures: list[list[str]] = []  # of each feed row collected, in order
         self._postgres = db.session.get_bind().dialect.name == "postgresql"
         self._feed_locked = False
 
@@ -135,6 +136,7 @@ class Writer:
             Change.__table__,
             {"slug": row["slug"], "kind": res.feed_kind(draft), "change": "upsert", "version": 1, "at": now},
         )
+        self._feed_procedures.append(list(dict.fromkeys(row["procedures"])))
         if res.indexed:
             self._index(row["id"])
         self._events.append((res.name, row["slug"], res.feed_kind(draft), row["locale"], 1, "published"))
@@ -183,11 +185,27 @@ class Writer:
     def _insert(self) -> None:
         """Insert the rows collected so far, parents first, one statement per table."""
         rows, self._rows = self._rows, {}
+        procedures, self._feed_procedures = self._feed_procedures, []
         for table in db.metadata.sorted_tables:
+            if table is Change.__table__ and table in rows and any(procedures):
+                self._insert_feed(rows.pop(table), procedures)
             if table in rows:
                 db.session.execute(sa.insert(table), rows[table])
         events, self._events = self._events, []
         webhook_events.emit_many(events)
+
+    @staticmethod
+    def _insert_feed(rows: list[dict[str, Any]], procedures: list[list[str]]) -> None:
+        """Feed rows, then the procedures of each (which need the rows' ids, the cursors)."""
+        statement = sa.insert(Change.__table__).returning(Change.__table__.c.id, sort_by_parameter_order=True)
+        ids = db.session.execute(statement, rows).scalars().all()
+        links = [
+            {"change_id": change_id, "procedure": slug}
+            for change_id, slugs in zip(ids, procedures, strict=True)
+            for slug in slugs
+        ]
+        if links:
+            db.session.execute(sa.insert(ChangeProcedure.__table__), links)
 
 
 _SNAPSHOT_SCHEMAS: dict[str, Any] = {}
