@@ -4,6 +4,7 @@ from kb.models.article import Article, LiveArticle
 from kb.models.audit import AuditEvent
 from kb.models.change import Change
 from kb.models.entry import KINDS, STATUSES, Entry, LiveEntry, LiveEntryTag
+from kb.models.generation import ContentGeneration
 from kb.models.job import Job, JobData
 from kb.models.outbox import SearchOutbox
 from kb.models.revision import Revision
@@ -24,6 +25,7 @@ __all__ = [
     "Article",
     "AuditEvent",
     "Change",
+    "ContentGeneration",
     "Entry",
     "Job",
     "JobData",

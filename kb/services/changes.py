@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from kb.extensions import db
 from kb.models import Change
+from kb.services import generation
 from kb.sync import horizon
 
 FEED_LOCK = 0x6B62_6665  # any constant: the advisory lock id serialising feed writers on PostgreSQL
@@ -18,10 +19,12 @@ def record(slug: str, kind: str, change: str, version: int, *, locale: str) -> N
     """Append to the feed in the caller's transaction.
 
     On PostgreSQL, writers take a transaction-scoped advisory lock first, so rows commit in cursor
-    order and a reader never sees cursor n+1 before n (SQLite has a single writer anyway).
+    order and a reader never sees cursor n+1 before n (SQLite has a single writer anyway). Public
+    content changed: the content generation moves in the same transaction.
     """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(FEED_LOCK)))
+    generation.bump()
     db.session.add(Change(slug=slug, kind=kind, change=change, version=version, locale=locale))
 
 
