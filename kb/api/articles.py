@@ -26,7 +26,7 @@ blp = Blueprint("articles", __name__, url_prefix="/api/v1/articles", description
 
 @blp.route("")
 class ArticleList(MethodView):
-    @by_generation
+    @by_generation(query_in_body=True)
     @operation(blp, "listArticles", paged=True)
     @blp.arguments(ArticleListArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, ArticlePageSchema)
@@ -39,7 +39,7 @@ class ArticleList(MethodView):
 
 @blp.route("/<slug>")
 class ArticleDetail(MethodView):
-    @by_generation
+    @by_generation()
     @operation(blp, "getArticle")
     @blp.arguments(ArticleDetailArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, ArticleSchema)

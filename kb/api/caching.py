@@ -6,8 +6,9 @@ Two kinds of validator:
 
 - A view marked :func:`by_generation` (it shows published content only, as the request asks for it)
   is named by the content generation (kb.services.generation, read in one lookup before anything
-  else) and everything of the request that shapes its representation: path, query parameters,
-  ``Accept-Language``, the host its links may name and the code that renders it. The ETag is known
+  else) and everything of the request that shapes its representation: path, query parameters, the
+  locale chain negotiated (``locale=`` or ``Accept-Language``), the host its links may name and the
+  code that renders it. The ETag is known
   before the view runs, so a matching If-None-Match is answered 304 from this worker's render cache
   (kb.api.render_cache) without rendering, and a 200 is the cached bytes while the generation stands.
   ``Accept-Encoding`` keys the cache too; the ETag of a compressed body carries flask-compress's
@@ -35,8 +36,9 @@ from werkzeug.http import http_date
 
 from kb.api.render_cache import RenderCache, Rendered
 from kb.config import ADMIN_PREFIX
+from kb.errors import KbError
 from kb.previews.tokens import HEADER as PREVIEW_HEADER
-from kb.services import generation
+from kb.services import generation, locales
 
 PREVIEW_REQUEST = "kb_preview"  # g flags set by kb.api.previews
 PREVIEWABLE = "kb_previewable"
@@ -49,18 +51,23 @@ RATE_LIMIT = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset",
 PER_CLIENT = frozenset(h.lower() for h in (*RATE_LIMIT, "Server-Timing", "Date", "Set-Cookie"))
 
 
-def by_generation(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a public view whose answer depends only on published content and on the request's path,
-    query, Accept-Language and host: it is named by the content generation, and answered from the
-    render cache when this worker has it (after the request hooks: rate limits still count)."""
+def by_generation(*, query_in_body: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark a public view whose answer depends only on published content, the locale chain negotiated
+    and the request's path, other query parameters and host: it is named by the content generation,
+    and answered from the render cache when this worker has it (after the request hooks: rate limits
+    still count). ``query_in_body``: the body echoes the query as sent (a list's links), ``locale=``
+    included, so that is part of its name too."""
 
-    @functools.wraps(func)
-    def view(*args: Any, **kwargs: Any) -> Any:
-        cached = _answer_from_cache()
-        return cached if cached is not None else func(*args, **kwargs)
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def view(*args: Any, **kwargs: Any) -> Any:
+            cached = _answer_from_cache(query_in_body)
+            return cached if cached is not None else func(*args, **kwargs)
 
-    setattr(view, GENERATIONAL, True)
-    return view
+        setattr(view, GENERATIONAL, True)
+        return view
+
+    return decorate
 
 
 def init_app(app: Flask) -> None:
@@ -79,17 +86,26 @@ def render_cache(app: Flask | None = None) -> RenderCache:
     return (app or current_app).extensions[CACHE]
 
 
-def _answer_from_cache() -> Response | None:
-    """For a view marked :func:`by_generation`: its validator, and its cached answer if this worker
-    has one for the current generation (evaluated against If-None-Match by :func:`_finish`)."""
+def _answer_from_cache(query_in_body: bool) -> Response | None:
+    """The validator of this request, and its cached answer if this worker has one for the current
+    generation (evaluated against If-None-Match by :func:`_finish`)."""
     if PREVIEW_HEADER in request.headers:
         return None
+    try:
+        negotiated = locales.negotiate(
+            request.args.get("locale"),
+            request.headers.get("Accept-Language"),
+            fallback=request.args.get("fallback", "chain"),
+        )
+    except KbError:
+        return None  # the view answers the bad request
     current = generation.current()
     if current is None:
         return None
     g.kb_generation = current
-    g.kb_validator = validator(current)
-    g.kb_render_key = (g.kb_validator, request.headers.get("Accept-Encoding", "").replace(" ", ""))
+    g.kb_validator = validator(current, negotiated.chain, query_in_body=query_in_body)
+    encoding = request.headers.get("Accept-Encoding", "").replace(" ", "")
+    g.kb_render_key = (g.kb_validator, negotiated.from_header, encoding)  # Vary differs with the header
     cached = render_cache().get(current, g.kb_render_key) if render_cache().max_bytes else None
     if cached is None:
         return None
@@ -97,11 +113,12 @@ def _answer_from_cache() -> Response | None:
     return Response(cached.body, status=200, headers=cached.to_headers())
 
 
-def validator(current: int) -> str:
-    """The ETag (before any encoding suffix) of this request's representation at generation ``current``."""
-    query = sorted(request.args.items(multi=True))
-    language = request.headers.get("Accept-Language", "").replace(" ", "").lower()
-    named = repr((_code(), current, request.host_url, request.path, query, language))
+def validator(current: int, chain: tuple[str, ...], *, query_in_body: bool = False) -> str:
+    """The ETag (before any encoding suffix) of this request's representation at generation
+    ``current`` served along the locale ``chain``: ``?locale=es`` and ``Accept-Language: es`` name one
+    representation, unless the body echoes the query (``query_in_body``)."""
+    query = sorted((k, v) for k, v in request.args.items(multi=True) if query_in_body or k != "locale")
+    named = repr((_code(), current, request.host_url, request.path, query, chain))
     return hashlib.sha256(named.encode()).hexdigest()[:32]
 
 

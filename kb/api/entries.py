@@ -21,7 +21,7 @@ blp = Blueprint("entries", __name__, url_prefix="/api/v1/entries", description="
 
 @blp.route("")
 class EntryList(MethodView):
-    @by_generation
+    @by_generation(query_in_body=True)
     @operation(blp, "listEntries", paged=True)
     @blp.arguments(EntryListArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, EntryPageSchema)
@@ -34,7 +34,7 @@ class EntryList(MethodView):
 
 @blp.route("/<slug>")
 class EntryDetail(MethodView):
-    @by_generation
+    @by_generation()
     @operation(blp, "getEntry")
     @blp.arguments(EntryDetailArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, EntrySchema)

@@ -19,7 +19,7 @@ blp = Blueprint("tags", __name__, url_prefix="/api/v1/tags", description="Tags w
 
 @blp.route("")
 class TagList(MethodView):
-    @by_generation
+    @by_generation(query_in_body=True)
     @operation(blp, "listTags", paged=True)
     @blp.arguments(TagListArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, TagPageSchema)

@@ -189,7 +189,7 @@ def test_no_instance_answers_stale_after_a_publish_through_another(
     [
         (ENTRY, {}),
         (f"{ENTRY}?locale=es", {}),
-        (ENTRY, {"Accept-Language": "es"}),
+        (ENTRY, {"Accept-Language": "fr, es;q=0.5"}),
         (f"{ENTRY}?fields=slug,title", {}),
         (f"{ENTRY}?include=related", {}),
         (ARTICLE, {}),
@@ -203,7 +203,6 @@ def test_representations_never_share_an_etag(client: FlaskClient, url: str, head
     cases = [
         (ENTRY, {}),
         (f"{ENTRY}?locale=es", {}),
-        (ENTRY, {"Accept-Language": "es"}),
         (f"{ENTRY}?fields=slug,title", {}),
         (f"{ENTRY}?include=related", {}),
         (ARTICLE, {}),
@@ -223,6 +222,22 @@ def test_representations_never_share_an_etag(client: FlaskClient, url: str, head
     if headers.get("Accept-Encoding") == "gzip":
         assert second.headers["Content-Encoding"] == "gzip"
         assert gzip.decompress(second.data) == client.get(url).data
+
+
+def test_the_locale_asked_by_header_or_parameter_is_one_representation_with_its_own_vary(
+    client: FlaskClient,
+) -> None:
+    """Issue 11: ``?locale=es`` and ``Accept-Language: es`` share the ETag; only the header's answer
+    varies on Accept-Language, rendered or from the render cache."""
+    for _ in range(2):
+        by_parameter = client.get(f"{ENTRY}?locale=es")
+        by_header = client.get(ENTRY, headers={"Accept-Language": "es"})
+        assert by_parameter.headers["ETag"] == by_header.headers["ETag"]
+        assert by_parameter.data == by_header.data
+        assert "Accept-Language" in by_header.headers["Vary"]
+        assert "Accept-Language" not in by_parameter.headers["Vary"]
+    english = client.get(ENTRY, headers={"Accept-Language": "en"})
+    assert english.headers["ETag"] != by_header.headers["ETag"]
 
 
 def test_the_render_cache_stays_within_its_bytes(tmp_path: Path) -> None:
