@@ -118,7 +118,8 @@ def validator(current: int, chain: tuple[str, ...], *, query_in_body: bool = Fal
     ``current`` served along the locale ``chain``: ``?locale=es`` and ``Accept-Language: es`` name one
     representation, unless the body echoes the query (``query_in_body``)."""
     query = sorted((k, v) for k, v in request.args.items(multi=True) if query_in_body or k != "locale")
-    named = repr((_code(), current, request.host_url, request.path, query, chain))
+    where = (request.scheme, request.host, request.root_path)  # what links may name (not host_url: slow)
+    named = repr((_code(), current, where, request.path, query, chain))
     return hashlib.sha256(named.encode()).hexdigest()[:32]
 
 
