@@ -76,6 +76,8 @@ def load_config() -> dict[str, Any]:
         "KB_SEARCH_LOCK_TIMEOUT": float(_env("SEARCH_LOCK_TIMEOUT", "5")),
         "KB_SYNONYMS_PATH": _env("SYNONYMS_PATH", str(ROOT / "seed" / "synonyms.txt")),
         "KB_CACHE_MAX_AGE": _env_int("CACHE_MAX_AGE", 60),
+        # Rendered public responses kept per worker (kb/api/render_cache.py), in bytes; 0 turns it off.
+        "KB_RENDER_CACHE_BYTES": _env_int("RENDER_CACHE_BYTES", 32 * 1024 * 1024),
         # Languages (kb/services/locales.py): supported BCP 47 tags, the source language, and extra
         # fallbacks ("pt-BR:pt,es;fr:es": after pt-BR try pt then es; the default locale always ends a chain).
         "KB_LOCALES": _env("LOCALES", "en,es"),
@@ -184,4 +186,5 @@ def load_config() -> dict[str, Any]:
             "application/javascript",
         ],
         "COMPRESS_MIN_SIZE": 500,
+        "COMPRESS_EVALUATE_CONDITIONAL_REQUEST": False,  # kb.api.caching does, for every encoding
     }

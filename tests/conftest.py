@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 
 from kb import create_app
 from kb.extensions import db
-from kb.services import indexing
+from kb.services import generation, indexing
 from kb.services.seeding import load_seed
 from tests.server import TEST_SEARCH_BACKEND
 
@@ -118,9 +118,11 @@ def _dispose_apps() -> Iterator[None]:
     mappers, and the growing heap slows every later test (the garbage collector walks it all)."""
     yield
     while _made:
-        with _made.pop().app_context():
+        made = _made.pop()
+        with made.app_context():
             db.session.remove()
             db.engine.dispose()
+        generation.dispose(made)
     for mapper in db.Model.registry.mappers:
         mapper._compiled_cache.clear()  # SQLAlchemy has no public way to drop it
 

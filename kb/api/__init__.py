@@ -86,6 +86,7 @@ def init_app(app: Flask) -> None:
     register_components(api.spec)
     _document_openapi_route(app)
     CORS(app, resources=_cors_resources(app.config["KB_ADMIN_CORS_ORIGINS"]), max_age=86400)
+    caching.init_finish(app)  # after_request runs after compression's, before CORS's
     compression.init_app(app)  # before caching: its after_request must run after caching's
     caching.init_app(app)
     security.init_app(app)

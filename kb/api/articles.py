@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 
 from kb.api.base import Blueprint
-from kb.api.caching import with_last_modified
+from kb.api.caching import by_generation, with_last_modified
 from kb.api.docs import errors, not_modified, operation
 from kb.api.localization import chain, says_language, served
 from kb.api.pagination import page_response
@@ -26,6 +26,7 @@ blp = Blueprint("articles", __name__, url_prefix="/api/v1/articles", description
 
 @blp.route("")
 class ArticleList(MethodView):
+    @by_generation(query_in_body=True)
     @operation(blp, "listArticles", paged=True)
     @blp.arguments(ArticleListArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, ArticlePageSchema)
@@ -38,6 +39,7 @@ class ArticleList(MethodView):
 
 @blp.route("/<slug>")
 class ArticleDetail(MethodView):
+    @by_generation()
     @operation(blp, "getArticle")
     @blp.arguments(ArticleDetailArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, ArticleSchema)

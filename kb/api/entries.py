@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 
 from kb.api.base import Blueprint
-from kb.api.caching import with_last_modified
+from kb.api.caching import by_generation, with_last_modified
 from kb.api.docs import errors, not_modified, operation
 from kb.api.localization import chain, says_language, served
 from kb.api.pagination import page_response
@@ -21,6 +21,7 @@ blp = Blueprint("entries", __name__, url_prefix="/api/v1/entries", description="
 
 @blp.route("")
 class EntryList(MethodView):
+    @by_generation(query_in_body=True)
     @operation(blp, "listEntries", paged=True)
     @blp.arguments(EntryListArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, EntryPageSchema)
@@ -33,6 +34,7 @@ class EntryList(MethodView):
 
 @blp.route("/<slug>")
 class EntryDetail(MethodView):
+    @by_generation()
     @operation(blp, "getEntry")
     @blp.arguments(EntryDetailArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, EntrySchema)

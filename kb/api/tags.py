@@ -7,6 +7,7 @@ from typing import Any
 from flask.views import MethodView
 
 from kb.api.base import Blueprint
+from kb.api.caching import by_generation
 from kb.api.docs import errors, not_modified, operation
 from kb.api.localization import chain
 from kb.api.pagination import page_response
@@ -18,6 +19,7 @@ blp = Blueprint("tags", __name__, url_prefix="/api/v1/tags", description="Tags w
 
 @blp.route("")
 class TagList(MethodView):
+    @by_generation(query_in_body=True)
     @operation(blp, "listTags", paged=True)
     @blp.arguments(TagListArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, TagPageSchema)

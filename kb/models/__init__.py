@@ -4,6 +4,7 @@ from kb.models.article import Article, LiveArticle
 from kb.models.audit import AuditEvent
 from kb.models.change import Change
 from kb.models.entry import KINDS, STATUSES, Entry, LiveEntry, LiveEntryTag
+from kb.models.generation import ContentGeneration
 from kb.models.job import Job, JobData
 from kb.models.outbox import SearchOutbox
 from kb.models.procedure import ChangeProcedure, LiveArticleProcedure, LiveEntryProcedure, Procedure
@@ -26,6 +27,7 @@ __all__ = [
     "AuditEvent",
     "Change",
     "ChangeProcedure",
+    "ContentGeneration",
     "Entry",
     "Job",
     "JobData",

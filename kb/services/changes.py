@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from kb.extensions import db
 from kb.models import Change, ChangeProcedure
+from kb.services import generation
 from kb.sync import horizon
 
 FEED_LOCK = 0x6B62_6665  # any constant: the advisory lock id serialising feed writers on PostgreSQL
@@ -21,15 +22,17 @@ def record(
     (or applied to until this change), so ``procedure=`` filters the feed.
 
     On PostgreSQL, writers take a transaction-scoped advisory lock first, so rows commit in cursor
-    order and a reader never sees cursor n+1 before n (SQLite has a single writer anyway).
+    order and a reader never sees cursor n+1 before n (SQLite has a single writer anyway). Public
+    content changed: the content generation moves in the same transaction.
     """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(FEED_LOCK)))
+    generation.bump()
     row = Change(slug=slug, kind=kind, change=change, version=version, locale=locale)
     db.session.add(row)
     if procedures := list(dict.fromkeys(procedures)):
         db.session.flush()  # gives the row its id (the cursor)
-        db.session.add_all(ChangeProcedure(change_id=row.id, procedure=slug) for slug in procedures)
+        db.session.add_all(ChangeProcedure(change_id=row.id, procedure=name) for name in procedures)
 
 
 def of_procedure(procedure: str | None) -> Any:

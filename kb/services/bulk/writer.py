@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from kb.extensions import db
 from kb.models import Change, ChangeProcedure, Revision, SearchOutbox
 from kb.models.types import utcnow
-from kb.services import changes, indexing, publishing, translation_bulk
+from kb.services import changes, generation, indexing, publishing, translation_bulk
 from kb.services.bulk.items import Item
 from kb.services.resources import Resource
 from kb.services.unit_of_work import OUTBOX_WRITTEN
@@ -174,9 +174,12 @@ class Writer:
             db.session.info[OUTBOX_WRITTEN] = True
 
     def _lock_feed(self) -> None:
-        """The changes feed's lock, once per import (changes.record takes it for every row)."""
-        if self._postgres and not self._feed_locked:
-            db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(changes.FEED_LOCK)))
+        """The changes feed's lock and the content generation's move, once per import (changes.record
+        takes and moves them for every row)."""
+        if not self._feed_locked:
+            if self._postgres:
+                db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(changes.FEED_LOCK)))
+            generation.bump()
             self._feed_locked = True
 
     def _add(self, table: sa.Table, row: dict[str, Any]) -> None:
