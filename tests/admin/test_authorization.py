@@ -17,6 +17,7 @@ from tests.conftest import make_app
 E, A = "/api/v1/admin/entries", "/api/v1/admin/articles"
 ENTRY, ARTICLE = f"{E}/bruising", f"{A}/microneedling-complications"
 HOOKS = "/api/v1/admin/webhooks"
+P = "/api/v1/admin/procedures"
 
 # (method, path, least role allowed)
 TABLE = [
@@ -60,6 +61,12 @@ TABLE = [
         )
     ),
     ("GET", "/api/v1/admin/translations", "editor"),
+    ("GET", P, "editor"),
+    ("POST", P, "publisher"),
+    ("GET", f"{P}/microneedling", "editor"),
+    ("PATCH", f"{P}/microneedling", "publisher"),
+    ("PUT", f"{P}/microneedling", "publisher"),
+    ("DELETE", f"{P}/microneedling", "admin"),
     ("GET", "/api/v1/admin/tokens", "admin"),
     ("POST", "/api/v1/admin/tokens", "admin"),
     ("GET", "/api/v1/admin/tokens/1", "admin"),
