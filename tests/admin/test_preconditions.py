@@ -45,6 +45,7 @@ OTHER_WRITES = {
     ("post", f"{ADMIN}/webhooks/{{endpoint_id}}/rotate-secret"): REQUIRED,
     ("patch", f"{ADMIN}/schedules/{{schedule_id}}"): REQUIRED,
     ("post", f"{ADMIN}/schedules/{{schedule_id}}/cancel"): REQUIRED,
+    **{(method, f"{ADMIN}/procedures/{{slug}}"): REQUIRED for method in ("put", "patch", "delete")},
 }
 LOCALE = "es"
 TRANSLATION_READ_ONLY = (

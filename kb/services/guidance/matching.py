@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from flask import current_app
 
@@ -19,15 +20,20 @@ from kb.search import SearchQueryError
 from kb.search.common.languages import analysis_language, synonyms_path
 from kb.search.common.parsing import analyze, parse
 from kb.search.common.synonyms import SynonymFile, SynonymMap
-from kb.search.whoosh.analysis import StemAnalyzer, stem_analyzer
 from kb.services.guidance.rules import Rule
+
+if TYPE_CHECKING:
+    from kb.search.whoosh.analysis import StemAnalyzer
 
 EXTENSION = "kb.guidance.synonyms"
 
 
 @functools.cache
 def _analyzer(language: str) -> StemAnalyzer:
-    """Search's analyzer of ``language``; pure Python, needs no index."""
+    """Search's analyzer of ``language``; pure Python, needs no index. Imported on first use, so that
+    an instance searching in PostgreSQL loads Whoosh only if an app calls the check."""
+    from kb.search.whoosh.analysis import stem_analyzer
+
     return stem_analyzer(language)
 
 
