@@ -395,6 +395,43 @@ def test_an_import_without_a_body_is_refused_up_front(
     assert client.get("/api/v1/admin/jobs/1", headers=auth["admin"]).status_code == 404
 
 
+@pytest.mark.parametrize("body", [b"\x00", b"  not json", b"\xef\xbb\xbf\x01"])
+def test_an_async_import_that_is_not_json_is_refused_up_front(
+    client: FlaskClient, auth: dict[str, dict[str, str]], body: bytes
+) -> None:
+    """Found by the fuzz (seed 1715865916): a NUL byte with Prefer: respond-async was queued (202)."""
+    headers = {**auth["admin"], "Prefer": "respond-async", "Content-Type": "application/json"}
+    response = client.post("/api/v1/admin/import", data=body, headers=headers)
+    assert response.status_code == 422, response.get_json()
+    assert response.mimetype == PROBLEM
+    assert "Not valid JSON or NDJSON" in response.get_json()["detail"]
+    assert client.get("/api/v1/admin/jobs/1", headers=auth["admin"]).status_code == 404
+
+
+def test_an_async_import_with_a_bom_and_whitespace_is_still_queued(
+    client: FlaskClient, auth: dict[str, dict[str, str]]
+) -> None:
+    headers = {**auth["admin"], "Prefer": "respond-async", "Content-Type": "application/json"}
+    body = b'\xef\xbb\xbf \n{"items": []}'
+    assert client.post("/api/v1/admin/import", data=body, headers=headers).status_code == 202
+
+
+def test_dict_keys_the_server_validates_are_documented(
+    client: FlaskClient, auth: dict[str, dict[str, str]]
+) -> None:
+    """Found by the fuzz (seed 1715865916): a procedure's translations keyed by a string that is no
+    language tag were valid by the document and refused 422."""
+    schema = _document(client)["components"]["schemas"]["ProcedureInput"]
+    assert schema["properties"]["translations"]["propertyNames"]["pattern"].startswith("^[a-z]{2,3}")
+    body = {"slug": "peel", "title": "Peel", "translations": {"not a tag": {"title": "x"}}}
+    response = client.post("/api/v1/admin/procedures", json=body, headers=auth["publisher"])
+    assert response.status_code == 422
+    assert not _validator(_document(client), "ProcedureInput").is_valid(body)
+    body["translations"] = {"es": {"title": "Peeling"}}
+    assert _validator(_document(client), "ProcedureInput").is_valid(body)
+    assert client.post("/api/v1/admin/procedures", json=body, headers=auth["publisher"]).status_code == 201
+
+
 def test_the_analytics_date_rule_is_documented_and_explained(
     client: FlaskClient, auth: dict[str, dict[str, str]]
 ) -> None:

@@ -6,6 +6,7 @@
   (with a ``discriminator`` when the metadata gives one);
 - a schema class with an ``openapi_extra(converter)`` classmethod adds what it returns to its component
   (e.g. the ``if``/``then`` rules tying an entry's ``details`` to its ``kind``);
+- a ``Dict`` whose keys are validated says what they must be (``propertyNames``);
 - every string the client sends (fields, query and path parameters) that no pattern, enum or format
   already bounds says it may not hold NUL (:data:`TEXT_PATTERN`): the server refuses it everywhere
   (kb/api/intake.py, kb/services/jsonbody.py), since PostgreSQL text cannot hold it;
@@ -49,6 +50,7 @@ HEADERS: dict[str, dict[str, Any]] = {
 
 
 _BOUNDED = ("pattern", "enum", "format", "const", "$ref")
+_KEY_BOUNDS = ("pattern", "enum", "minLength", "maxLength")  # of a Dict's keys, as propertyNames
 
 
 def text_schema(schema: dict[str, Any]) -> dict[str, Any]:
@@ -81,6 +83,10 @@ class Converter(OpenAPIConverter):
                 prop["description"] = description
             return prop
         prop = super().field2property(field)
+        if isinstance(field, fields.Dict) and field.key_field is not None:
+            keys = super().field2property(field.key_field)
+            if bounds := {k: v for k, v in keys.items() if k in _KEY_BOUNDS}:
+                prop["propertyNames"] = bounds  # what the keys must be (apispec leaves them out)
         return text_schema(prop) if isinstance(field, fields.String) else prop
 
     def _named_enum(self, field: fields.Field, component: str) -> dict[str, Any]:

@@ -31,6 +31,8 @@ def enqueue_upload(body: BinaryIO, *, ndjson: bool | None, dry_run: bool, author
     with tempfile.SpooledTemporaryFile(max_size=1 << 20) as spool:
         shutil.copyfileobj(body, spool, 1 << 16)
         spool.seek(0)
+        bulk.check_start(spool.read(1 << 10))
+        spool.seek(0)
         chunks = iter(lambda: spool.read(1 << 16), b"")
         job = enqueue_import(chunks, ndjson=ndjson, dry_run=dry_run, author=author)
         audit.record("import.queued", actor=author, object_type="job", object_key=str(job.id), status=202)

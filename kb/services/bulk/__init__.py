@@ -22,7 +22,7 @@ from kb.extensions import db
 from kb.models import Entry
 from kb.services.bulk.export import count, dump, export_items
 from kb.services.bulk.items import MAX_REPORTED_ERRORS, Checker, InvalidImport
-from kb.services.bulk.reader import parse, stream
+from kb.services.bulk.reader import check_start, parse, stream
 from kb.services.bulk.writer import CHUNK, Writer
 from kb.services.unit_of_work import unit_of_work
 
@@ -33,6 +33,7 @@ __all__ = [
     "ImportReport",
     "InvalidImport",
     "ValidationFailed",
+    "check_start",
     "count",
     "dump",
     "export_items",

@@ -33,6 +33,14 @@ def parse(text: str, *, ndjson: bool | None) -> list[Any]:
         raise ValidationFailed(f"Not valid {'NDJSON' if ndjson else 'JSON'}: {exc}") from exc
 
 
+def check_start(head: bytes) -> None:
+    """Refuse at once a body whose first bytes (after whitespace) cannot start a JSON document or an
+    NDJSON line of items: an import queued as a job would otherwise fail only once it ran."""
+    start = head.removeprefix(codecs.BOM_UTF8).lstrip(b" \t\r\n")[:1]
+    if start and start not in (b"{", b"["):
+        raise ValidationFailed('Not valid JSON or NDJSON: send {"items": [...]}, a list, or lines of items.')
+
+
 def _items(document: Any) -> list[Any]:
     if isinstance(document, dict) and "type" in document:
         return [document]  # a single NDJSON line
