@@ -131,7 +131,7 @@ class ArticleDetailArgsSchema(LocaleArgsSchema):
         of="each entry in `included.entries`",
         data_key="fields[entries]",
         attribute="entry_fields",
-        note=" (JSON:API's `fields[TYPE]`): its `slug` (the key sections refer to it by) and `locale` "
+        note=", as JSON:API's `fields[TYPE]`: its `slug` (the key sections refer to it by) and `locale` "
         "always; no effect without include=entries",
     )
     body_format = body_format_field("each section and each included entry")
