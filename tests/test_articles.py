@@ -32,8 +32,8 @@ def test_article_sections_in_order_with_refs(client: FlaskClient) -> None:
 
 def test_include_entries_embeds_whole_entries(client: FlaskClient) -> None:
     article = client.get(f"/api/v1/articles/{SLUG}?include=entries").get_json()
-    embedded = [e for s in article["sections"] for e in s["entries"]]
-    assert embedded
+    embedded = article["included"]["entries"]
+    assert {e["slug"] for e in embedded} == {e["slug"] for s in article["sections"] for e in s["entries"]}
     assert all("details" in e and "body_html" in e for e in embedded)
 
 

@@ -113,8 +113,10 @@ def test_every_public_read_negotiates_the_locale(client: FlaskClient, url: str, 
     assert "Accept-Language" not in explicit.headers.get("Vary", "")
     if where is None:
         assert (by_header.headers["Content-Language"], explicit.headers["Content-Language"]) == ("es", "en")
-        embedded = by_header.get_json().get("related_entries") or [
-            entry for section in by_header.get_json().get("sections", []) for entry in section["entries"]
+        body = by_header.get_json()
+        embedded = body.get("related_entries") or [
+            *(entry for section in body.get("sections", []) for entry in section["entries"]),
+            *body.get("included", {}).get("entries", []),
         ]
         assert embedded
         assert {entry["locale"] for entry in embedded} == {"es"}  # each embed along the same chain
@@ -227,10 +229,14 @@ def test_article_in_spanish_embeds_entries_along_the_chain(client: FlaskClient, 
     assert article["locale"] == "es"
     assert article["sections"][1]["heading"] == "Enrojecimiento excesivo y hematomas"
     assert "<p>" in article["sections"][1]["body_html"]
-    embedded = {e["slug"]: e for e in article["sections"][1]["entries"]}
-    assert embedded["excessive-redness"]["locale"] == "es"
-    assert embedded["bruising"]["locale"] == "en"  # no published Spanish: the whole entry in English
-    assert embedded["bruising"]["title"] == "Bruising"
+    refs = {e["slug"]: e for e in article["sections"][1]["entries"]}
+    embedded = {e["slug"]: e for e in article["included"]["entries"]}
+    for entries in (refs, embedded):
+        assert entries["excessive-redness"]["locale"] == "es"
+        assert entries["bruising"]["locale"] == "en"  # no published Spanish: the whole entry in English
+        assert entries["bruising"]["title"] == "Bruising"
+    assert embedded["bruising"]["body"]
+    assert embedded["excessive-redness"]["details"]
     english = get(client, "/api/v1/articles/microneedling-complications?locale=en").get_json()
     assert [s["entries"] for s in english["sections"]] != []
     assert len(english["sections"]) == len(article["sections"])

@@ -157,8 +157,11 @@ def test_every_source_section_is_in_the_article(client: FlaskClient) -> None:
 
 
 def test_every_section_references_existing_entries(client: FlaskClient) -> None:
-    """Embedded section entries are full, published entries; complication sections name their entries."""
+    """Sections refer to published entries, which include=entries adds whole, each once;
+    complication sections name their entries."""
     full = get_json(client, f"{ARTICLE_URL}?include=entries")
+    included = {entry["slug"]: entry for entry in full["included"]["entries"]}
+    assert len(included) == len(full["included"]["entries"]), "an entry included twice"
     brief = get_json(client, ARTICLE_URL)
     assert len(full["sections"]) == len(brief["sections"])
 
@@ -167,10 +170,11 @@ def test_every_section_references_existing_entries(client: FlaskClient) -> None:
         slugs = [entry["slug"] for entry in section["entries"]]
         assert len(slugs) == len(set(slugs)), f"duplicate entries in {section['heading']!r}"
         assert [e["slug"] for e in brief_section["entries"]] == slugs
+        assert section["entries"] == brief_section["entries"], "references are the same with include"
         for summary in brief_section["entries"]:
             assert {"slug", "kind", "title"} <= set(summary)
-            assert "body" not in summary, "entries are embedded in full without include=entries"
-        for embedded in section["entries"]:
+            assert "body" not in summary, "a reference is not the whole entry"
+        for embedded in (included[slug] for slug in slugs):
             assert set(embedded) >= ENTRY_KEYS, f"{embedded['slug']} lacks {ENTRY_KEYS - set(embedded)}"
             direct = get_json(client, f"{ENTRIES_URL}/{embedded['slug']}")
             for key in ("id", "kind", "title", "details", "version"):

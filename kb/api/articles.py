@@ -15,9 +15,9 @@ from kb.api.previews import previewable
 from kb.previews import drafts
 from kb.schemas.article import (
     ArticleDetailArgsSchema,
+    ArticleDetailSchema,
     ArticleListArgsSchema,
     ArticlePageSchema,
-    ArticleSchema,
 )
 from kb.services import articles
 
@@ -42,13 +42,15 @@ class ArticleDetail(MethodView):
     @by_generation()
     @operation(blp, "getArticle")
     @blp.arguments(ArticleDetailArgsSchema, location="query", as_kwargs=True)
-    @blp.response(200, ArticleSchema)
+    @blp.response(200, ArticleDetailSchema)
     @errors(blp, 400, 404)
     @not_modified(blp, last_modified=True)
     @previewable(blp, "article", drafts.article)
     @says_language
     def get(self, slug: str, include: list[str], **args: Any) -> Any:
         """One published article, sections in order, in the best published translation along the locale
-        chain (see Content-Language); `include=entries` embeds whole entries, each along the same chain."""
-        article = articles.get_live(slug, chain=chain(args), include=include)
+        chain (see Content-Language). Sections refer to their entries; `include=entries` adds each whole
+        entry once under `included.entries` (each along the same chain). `fields`, `fields[entries]`
+        and `body_format` trim the answer."""
+        article = articles.get_live(slug, chain=chain(args), include=include, **args)
         return with_last_modified(served(article), include)

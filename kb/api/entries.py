@@ -44,6 +44,7 @@ class EntryDetail(MethodView):
     @says_language
     def get(self, slug: str, include: list[str], **args: Any) -> Any:
         """One published entry, in the best published translation along the locale chain (see
-        Content-Language); `include=related` embeds its related entries' summaries."""
-        entry = entries.get_live(slug, chain=chain(args), include=include)
+        Content-Language); `include=related` embeds its related entries' summaries; `body_format`
+        picks its body (Markdown, HTML or both)."""
+        entry = entries.get_live(slug, chain=chain(args), include=include, **args)
         return with_last_modified(served(entry), include)

@@ -21,7 +21,7 @@ from kb.previews.tokens import HEADER, PREFIX, Grant, verify
 
 QUERY_NAMES = ("preview_token", "token", HEADER.lower())  # and any value that is a token (kbp_...)
 
-Serve = Callable[[Grant, list[str]], Any]
+Serve = Callable[[Grant, dict[str, Any]], Any]  # the grant, the view's parsed query arguments
 
 
 def previewable(blp: Any, object_type: str, serve: Serve) -> Callable[[Any], Any]:
@@ -39,7 +39,7 @@ def previewable(blp: Any, object_type: str, serve: Serve) -> Callable[[Any], Any
             grant = verify(raw.strip())  # an expired or altered token is a 401 wherever it is sent
             if grant.object_type != object_type or grant.slug != slug:
                 return func(self, slug, **kwargs)  # a token for another object: the public copy
-            return served(serve(grant, kwargs.get("include") or []))  # in the token's locale
+            return served(serve(grant, kwargs))  # in the token's locale, shaped as the query asks
 
         view = blp.doc(security=[{}, {PREVIEW: []}])(view)
         return problems(

@@ -17,22 +17,31 @@ from kb.extensions import db
 from kb.models import Revision
 from kb.previews.tokens import Grant
 from kb.services import articles, locales, localized, translation_sync, translations
+from kb.services.rendering import in_format
 from kb.services.resources import ARTICLE, ENTRY, Resource
 
 
-def entry(grant: Grant, include: list[str]) -> dict[str, Any]:
-    """The entry version ``grant`` names, in the public entry shape (references along its locale's chain)."""
+def entry(grant: Grant, args: dict[str, Any]) -> dict[str, Any]:
+    """The entry version ``grant`` names, in the public entry shape (references along its locale's
+    chain), shaped by the detail's query ``args`` (include, body_format)."""
     chain = locales.chain(grant.locale)
-    view = _view(ENTRY, grant, chain, localized.entries)
-    if "related" in include:
+    view = in_format(_view(ENTRY, grant, chain, localized.entries), args.get("body_format", "both"))
+    if "related" in (args.get("include") or []):
         view["related_entries"] = localized.entries_by_slug(view["related"], chain)
     return view
 
 
-def article(grant: Grant, include: list[str]) -> dict[str, Any]:
-    """The article version ``grant`` names, in the public article shape."""
+def article(grant: Grant, args: dict[str, Any]) -> dict[str, Any]:
+    """The article version ``grant`` names, in the public article shape, shaped by the detail's query
+    ``args`` (include, fields, fields[entries], body_format)."""
     chain = locales.chain(grant.locale)
-    view = articles.embed(_view(ARTICLE, grant, chain, localized.articles), chain=chain, include=include)
+    shape = {name: args.get(name) for name in ("include", "fields", "entry_fields")}
+    view = articles.embed(
+        _view(ARTICLE, grant, chain, localized.articles),
+        chain=chain,
+        body_format=args.get("body_format", "both"),
+        **shape,
+    )
     view.pop("last_modified", None)  # a preview sends no validators
     return view
 

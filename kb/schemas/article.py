@@ -12,12 +12,15 @@ from kb.schemas.common import (
     PageArgsSchema,
     SourceSchema,
     Tag,
+    body_format_field,
     envelope,
+    fields_field,
     include_field,
     sort_field,
+    with_required,
 )
 from kb.schemas.details import Slug
-from kb.schemas.entry import EmbeddedEntrySchema
+from kb.schemas.entry import ENTRY_FIELDS, EmbeddedEntrySchema, EntrySummarySchema
 from kb.schemas.fields import choice
 from kb.schemas.locale import LocaleArgsSchema, translations_field
 
@@ -34,15 +37,29 @@ class SectionSchema(ma.Schema):
             "example": "risk-of-infection",
         },
     )
-    body = fields.String(required=True, metadata={"description": "Markdown source"})
-    body_html = fields.String(required=True, metadata={"description": "Rendered, sanitized HTML"})
+    body = fields.String(metadata={"description": "Markdown source; left out with body_format=html"})
+    body_html = fields.String(
+        metadata={"description": "Rendered, sanitized HTML; left out with body_format=markdown"}
+    )
+    entries = fields.List(
+        fields.Nested(EntrySummarySchema),
+        required=True,
+        metadata={
+            "description": "References to the published entries the section names, in order: slug, "
+            "kind, title, summary and locale (each entry is served along the article's locale chain on "
+            "its own); with include=entries, the whole entry is in `included.entries`, once, under "
+            "the same slug"
+        },
+    )
+
+
+class ArticleIncludedSchema(ma.Schema):
     entries = fields.List(
         fields.Nested(EmbeddedEntrySchema),
         required=True,
         metadata={
-            "description": "Published entries the section references, in order: slug, kind, title, "
-            "summary and locale (each entry is served along the article's locale chain on its own); "
-            "every entry field with include=entries"
+            "description": "Each entry the sections refer to, once, in the order of its first "
+            "reference: every field, or those `fields[entries]` names (and its slug and locale)"
         },
     )
 
@@ -66,11 +83,31 @@ class ArticleSummarySchema(ma.Schema):
 
 
 class ArticleSchema(ArticleSummarySchema):
+    """A whole article: every field (as sync sends it)."""
+
     sources = fields.List(fields.Nested(SourceSchema), required=True)
     sections = fields.List(fields.Nested(SectionSchema), required=True)
 
 
-ArticlePageSchema = envelope(ArticleSummarySchema, "ArticlePage")
+class _ArticleDetailSchema(ArticleSchema):
+    included = fields.Nested(
+        ArticleIncludedSchema,
+        metadata={
+            "description": "With include=entries: the whole entries the sections refer to, each once "
+            "(JSON:API's compound document: sections keep references, `included` holds the resources)"
+        },
+    )
+
+
+ARTICLE_FIELDS = sorted(ArticleSchema().fields)
+LISTED_ARTICLE_FIELDS = sorted(ArticleSummarySchema().fields)
+
+# The article a detail read sends: every field, unless `fields` names fewer (its slug and locale always);
+# `included` with include=entries.
+ArticleDetailSchema = with_required(_ArticleDetailSchema, {"slug", "locale"}, "ArticleDetail")
+# An article in a list: every field of the summary, unless `fields` names fewer.
+ListedArticleSchema = with_required(ArticleSummarySchema, set(), "ListedArticle")
+ArticlePageSchema = envelope(ListedArticleSchema, "ArticlePage")
 
 
 class ArticleListArgsSchema(PageArgsSchema, LocaleArgsSchema):
@@ -79,10 +116,25 @@ class ArticleListArgsSchema(PageArgsSchema, LocaleArgsSchema):
         metadata={"description": "Only content that applies to this procedure (slug)"},
     )
     sort = sort_field(["title", "slug", "updated_at", "published_at"], "title")
+    fields_ = fields_field(LISTED_ARTICLE_FIELDS, of="each article")
 
 
 class ArticleDetailArgsSchema(LocaleArgsSchema):
     include = include_field(["entries"])
+    fields_ = fields_field(
+        ARTICLE_FIELDS,
+        of="the article",
+        note=": its `slug` and `locale` always; `included` follows `include`, not `fields`",
+    )
+    entry_fields = fields_field(
+        ENTRY_FIELDS,
+        of="each entry in `included.entries`",
+        data_key="fields[entries]",
+        attribute="entry_fields",
+        note=", as JSON:API's `fields[TYPE]`: its `slug` (the key sections refer to it by) and `locale` "
+        "always; no effect without include=entries",
+    )
+    body_format = body_format_field("each section and each included entry")
 
 
 class SectionInputSchema(ma.Schema):

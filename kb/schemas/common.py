@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterable
 from typing import Any
 
 import marshmallow as ma
@@ -58,6 +60,54 @@ def include_field(allowed: list[str]) -> DelimitedList:
     )
 
 
+def fields_field(
+    allowed: Iterable[str], *, of: str, data_key: str = "fields", attribute: str = "fields", note: str = ""
+) -> DelimitedList:
+    """``fields=a,b`` (or ``data_key``): a sparse answer, only those fields of ``of`` (every field
+    without it); an empty value is refused. The view gets it as ``attribute``."""
+    names = sorted(allowed)
+    return DelimitedList(
+        fields.String(validate=validate.OneOf(names)),
+        data_key=data_key,
+        attribute=attribute,
+        validate=validate.Length(min=1, error=f"{NOT_EMPTY_LIST} Field names: {', '.join(names)}."),
+        metadata={"description": f"Comma-separated fields of {of} to return (sparse response){note}"},
+    )
+
+
+BODY_FORMATS = ("both", "markdown", "html")
+
+
+def body_format_field(of: str) -> fields.String:
+    """``body_format``: which body of ``of`` to send, Markdown ``body``, ``body_html`` or both (default)."""
+    return fields.String(
+        load_default="both",
+        validate=validate.OneOf(BODY_FORMATS),
+        metadata={
+            "description": f"The body of {of} to send: `markdown` (`body` only), `html` (`body_html` only) "
+            "or `both` (the default)"
+        },
+    )
+
+
+def sparse(item: dict[str, Any], wanted: Iterable[str] | None, keep: Iterable[str] = ()) -> dict[str, Any]:
+    """``item`` with only the fields ``wanted`` (and ``keep``), or whole when nothing is wanted."""
+    if not wanted:
+        return item
+    names = {*wanted, *keep}
+    return {k: v for k, v in item.items() if k in names}
+
+
+def with_required(schema: type[ma.Schema], required: set[str], name: str) -> type[ma.Schema]:
+    """A copy of ``schema`` in which only the fields named in ``required`` are documented as required."""
+    declared = {}
+    for field_name, field in schema._declared_fields.items():
+        field = copy.copy(field)
+        field.required = field_name in required
+        declared[field_name] = field
+    return ma.Schema.from_dict(declared, name=name)
+
+
 class PageMetaSchema(ma.Schema):
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
@@ -83,9 +133,8 @@ def envelope(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
 
         @ma.post_dump(pass_original=True)
         def sparse(self, data: dict[str, Any], original: dict[str, Any], **_: Any) -> dict[str, Any]:
-            wanted = original.get("fields")
-            if wanted:
-                data["data"] = [{k: v for k, v in item.items() if k in wanted} for item in data["data"]]
+            if wanted := original.get("fields"):
+                data["data"] = [sparse(item, wanted) for item in data["data"]]
             return data
 
     Envelope.__name__ = name

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
-from webargs.fields import DelimitedList
 
 from kb.models import KINDS, STATUSES
 from kb.schemas.common import (
-    NOT_EMPTY_LIST,
     InputSchema,
     Locale,
     PageArgsSchema,
     SourceSchema,
     Tag,
+    body_format_field,
     envelope,
+    fields_field,
     include_field,
     sort_field,
+    with_required,
 )
 from kb.schemas.details import DETAILS_SCHEMAS, Slug
 from kb.schemas.fields import choice
@@ -46,8 +46,10 @@ class EntrySchema(EntrySummarySchema):
     """A published entry as clients read it."""
 
     id = fields.UUID(required=True)
-    body = fields.String(required=True, metadata={"description": "Markdown source"})
-    body_html = fields.String(required=True, metadata={"description": "Rendered, sanitized HTML"})
+    body = fields.String(metadata={"description": "Markdown source; left out with body_format=html"})
+    body_html = fields.String(
+        metadata={"description": "Rendered, sanitized HTML; left out with body_format=markdown"}
+    )
     tags = fields.List(fields.String(), required=True)
     translations = translations_field()
     related = fields.List(fields.String(), required=True, metadata={"description": "Slugs"})
@@ -73,20 +75,11 @@ class EntrySchema(EntrySummarySchema):
 ENTRY_FIELDS = sorted(EntrySchema().fields)
 
 
-def _with_required(schema: type[ma.Schema], required: set[str], name: str) -> type[ma.Schema]:
-    """A copy of ``schema`` in which only the fields named in ``required`` are documented as required."""
-    declared = {}
-    for field_name, field in schema._declared_fields.items():
-        field = copy.copy(field)
-        field.required = field_name in required
-        declared[field_name] = field
-    return ma.Schema.from_dict(declared, name=name)
-
-
-# An entry embedded in an article: summary fields always, every other field with include=entries.
-EmbeddedEntrySchema = _with_required(EntrySchema, set(EntrySummarySchema._declared_fields), "EmbeddedEntry")
+# An entry an article includes (include=entries): its slug (what sections refer to it by) and locale
+# always, every other field unless `fields[entries]` or `body_format` asks for fewer.
+EmbeddedEntrySchema = with_required(EntrySchema, {"slug", "locale"}, "EmbeddedEntry")
 # An entry in a list: every field, unless the `fields` parameter asks for fewer.
-ListedEntrySchema = _with_required(EntrySchema, set(), "ListedEntry")
+ListedEntrySchema = with_required(EntrySchema, set(), "ListedEntry")
 
 
 EntryPageSchema = envelope(ListedEntrySchema, "EntryPage")
@@ -100,17 +93,13 @@ class EntryListArgsSchema(PageArgsSchema, LocaleArgsSchema):
         metadata={"description": "Only content that applies to this procedure (slug)"},
     )
     sort = sort_field(["title", "slug", "updated_at", "published_at"], "title")
-    fields_ = DelimitedList(
-        fields.String(validate=validate.OneOf(ENTRY_FIELDS)),
-        data_key="fields",
-        attribute="fields",
-        validate=validate.Length(min=1, error=f"{NOT_EMPTY_LIST} Field names: {', '.join(ENTRY_FIELDS)}."),
-        metadata={"description": "Comma-separated fields to return (sparse response)"},
-    )
+    fields_ = fields_field(ENTRY_FIELDS, of="each entry")
+    body_format = body_format_field("each entry")
 
 
 class EntryDetailArgsSchema(LocaleArgsSchema):
     include = include_field(["related"])
+    body_format = body_format_field("the entry")
 
 
 class EntryInputSchema(InputSchema):

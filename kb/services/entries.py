@@ -17,6 +17,7 @@ from kb.models import LiveEntry, LiveEntryProcedure, LiveEntryTag
 from kb.services import localized
 from kb.services.localized import Chain
 from kb.services.pages import Page, order_by, paginate
+from kb.services.rendering import in_format
 
 
 def _sorts(chain: Chain) -> dict[str, Any]:
@@ -39,8 +40,10 @@ def list_live(
     tag: str | None = None,
     procedure: str | None = None,
     fields: list[str] | None = None,
+    body_format: str = "both",
 ) -> Page:
-    """Published entries served along ``chain``; totals count what is served."""
+    """Published entries served along ``chain``, with the body ``body_format`` asks for (and ``fields``
+    of them: the envelope cuts them); totals count what is served."""
     query = sa.select(LiveEntry).where(localized.served_locale("entry", chain).is_not(None))
     if kind:
         query = query.where(LiveEntry.kind == kind)
@@ -51,18 +54,21 @@ def list_live(
         attached = sa.select(LiveEntryProcedure.entry_id).where(LiveEntryProcedure.procedure == procedure)
         query = query.where(LiveEntry.entry_id.in_(attached))
     result = paginate(query.order_by(*order_by(_sorts(chain), sort)), page=page, per_page=per_page)
-    result.items = localized.entries(result.items, chain)
+    result.items = [in_format(entry, body_format) for entry in localized.entries(result.items, chain)]
     result.fields = fields or []
     return result
 
 
-def get_live(slug: str, *, chain: Chain, include: list[str] | None = None) -> dict[str, Any]:
-    """The published entry ``slug`` in the best translation along ``chain``; 404 when there is none."""
+def get_live(
+    slug: str, *, chain: Chain, include: list[str] | None = None, body_format: str = "both"
+) -> dict[str, Any]:
+    """The published entry ``slug`` in the best translation along ``chain``, with the body
+    ``body_format`` asks for; 404 when there is none."""
     entry = db.session.scalar(sa.select(LiveEntry).where(LiveEntry.slug == slug))
     views = localized.entries([entry], chain) if entry is not None else []
     if not views:
         raise NotFoundError(f"No published entry with slug {slug!r} in {', '.join(chain)}.")
-    view = views[0]
+    view = in_format(views[0], body_format)
     view["last_modified"] = localized.last_modified("entry", view, localized.references(entry))
     if include and "related" in include:
         view["related_entries"] = localized.entries_by_slug(view["related"], chain)

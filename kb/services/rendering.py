@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -47,3 +49,13 @@ def render_markdown(source: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+_LEFT_OUT = {"markdown": "body_html", "html": "body"}  # body_format: the body a reader does not want
+
+
+def in_format(item: dict[str, Any], body_format: str = "both") -> dict[str, Any]:
+    """``item`` (an entry, a section) with the body ``body_format`` asks for: ``markdown`` (``body``),
+    ``html`` (``body_html``) or ``both``."""
+    drop = _LEFT_OUT.get(body_format)
+    return item if drop is None else {k: v for k, v in item.items() if k != drop}

@@ -175,8 +175,18 @@ def test_articles_are_previewed_with_their_published_entries(client: FlaskClient
     assert body["sections"][0]["body_html"] == "<p><em>Now</em> with emphasis.</p>\n"
     assert body["sections"][1:] == public["sections"][1:]
     full = client.get(f"{link['url']}?include=entries", headers={HEADER: link["token"]}).get_json()
-    embedded = next(e for s in full["sections"] for e in s["entries"])
-    assert "body_html" in embedded
+    assert full["included"]["entries"][0]["body_html"]
+    assert full["included"] == client.get(f"{link['url']}?include=entries").get_json()["included"]
+    slim = client.get(
+        f"{link['url']}?include=entries&fields=title,sections&fields[entries]=title&body_format=html",
+        headers={HEADER: link["token"]},
+    )
+    assert_private(slim)
+    slim_body = slim.get_json()
+    assert set(slim_body) == {"slug", "locale", "title", "sections", "included"}  # shaped as public reads
+    assert slim_body["sections"][0]["body_html"] == "<p><em>Now</em> with emphasis.</p>\n"
+    assert "body" not in slim_body["sections"][0]
+    assert all(set(e) == {"slug", "locale", "title"} for e in slim_body["included"]["entries"])
     assert WORD not in client.get(link["url"]).get_data(as_text=True)
 
 
