@@ -42,6 +42,7 @@ class Filters:
     tag: str | None = None
     locale: tuple[str, ...] | None = None  # any of these keys
     type: str | None = None  # entry | article
+    procedure: str | None = None  # a procedure slug the documents apply to (a scope, like locale)
     language: str = DEFAULT_LANGUAGE  # the analysis language whose documents are searched
 
 
@@ -69,6 +70,7 @@ class SearchSQL:
             "kind": filters.kind,
             "tag": filters.tag,
             "type": filters.type,
+            "procedure": filters.procedure,
         }
         for i, unit in enumerate(units):
             self.params[f"u{i}"] = unit.query
@@ -106,6 +108,8 @@ class SearchSQL:
         """The matches (before the kind and tag filters), with the units each matched and the first-pass
         score (0 for documents whose head holds no query word)."""
         locale = " AND d.locale = ANY(%(locale)s)" if self.filters.locale is not None else ""
+        if self.filters.procedure is not None:
+            locale += " AND d.procedures @> ARRAY[%(procedure)s]::text[]"
         locale += _LANGUAGE
         score = ", ts_rank(%(weights)s::float4[], d.tsv_head, %(head)s::tsquery) AS coarse"
         urgent = ", coalesce(d.tsv_urgent @@ %(urgent)s::tsquery, false) AS urgent"
