@@ -154,3 +154,47 @@ def test_the_parameter_is_in_the_openapi_document(client: FlaskClient) -> None:
         assert parameters["procedure"]["in"] == "query"
         assert parameters["procedure"]["schema"]["type"] == "string"
         assert "procedure" in parameters["procedure"]["description"]
+
+
+def multi(client: FlaskClient, status: int = 200, **params: Any) -> dict[str, Any]:
+    body = {"requests": [{"indexName": "kb", "params": {"hitsPerPage": 100, "facets": ["*"], **params}}]}
+    response = client.post("/api/v1/search/multi", json=body)
+    assert response.status_code == status, response.get_json()
+    return response.get_json()["results"][0] if status == 200 else response.get_json()
+
+
+def objects(result: dict[str, Any]) -> set[str]:
+    assert result["nbHits"] == len(result["hits"])
+    return {hit["objectID"] for hit in result["hits"]}
+
+
+def test_instantsearch_filters_by_procedure(client: FlaskClient, peel: Editor) -> None:
+    """``procedure:<slug>`` in facetFilters, as ``procedure=`` on /search: alone, with other facets, OR'ed
+    with another procedure (gathered), and on the empty query (the entry list)."""
+    peel_only = multi(client, query="redness", facetFilters=["procedure:chemical-peel"])
+    assert objects(peel_only) == {"peel-redness-check"}
+    assert peel_only["facets"]["type"] == {"entry": 1}
+    needling = objects(multi(client, query="redness", facetFilters="procedure:microneedling"))
+    assert "peel-redness-check" not in needling
+    assert {"excessive-redness", "microneedling-complications"} <= needling
+    either = multi(
+        client, query="redness", facetFilters=[["procedure:microneedling", "procedure:chemical-peel"]]
+    )
+    assert objects(either) == needling | {"peel-redness-check"}
+    both = ["procedure:microneedling", "procedure:chemical-peel"]  # AND: nothing applies to both yet
+    assert objects(multi(client, query="redness", facetFilters=both)) == set()
+    mixed = [["procedure:chemical-peel", "type:article"]]
+    assert objects(multi(client, query="redness", facetFilters=mixed)) == {
+        "peel-redness-check",
+        "microneedling-complications",
+    }
+    assert objects(multi(client, query="redness", facetFilters=["procedure:fillers"])) == set()
+    listed = multi(client, query="", facetFilters=["procedure:chemical-peel"])
+    assert objects(listed) == {"peel-redness-check"}
+    assert listed["facets"]["kind"] == {"technique": 1}
+    assert objects(multi(client, query="", facetFilters=["procedure:microneedling"])) == {
+        e["slug"]
+        for e in client.get("/api/v1/entries?procedure=microneedling&per_page=100").get_json()["data"]
+    }
+    bad = multi(client, status=422, query="redness", facetFilters=["procedures:chemical-peel"])
+    assert "facetFilters" in str(bad["errors"])
