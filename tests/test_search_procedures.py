@@ -198,3 +198,19 @@ def test_instantsearch_filters_by_procedure(client: FlaskClient, peel: Editor) -
     }
     bad = multi(client, status=422, query="redness", facetFilters=["procedures:chemical-peel"])
     assert "facetFilters" in str(bad["errors"])
+
+
+def test_publishing_an_articles_new_procedures_updates_its_documents(
+    client: FlaskClient, auth: Headers, peel: Editor
+) -> None:
+    path = f"/api/v1/admin/articles/{ARTICLE[1]}"
+    edited = client.patch(
+        path, json={"procedures": ["chemical-peel"]}, headers={**auth["editor"], "If-Match": "*"}
+    )
+    assert edited.status_code == 200, edited.get_json()
+    published = client.post(f"{path}/publish", headers={**auth["publisher"], "If-Match": "*"})
+    assert published.status_code == 200, published.get_json()
+    assert found(client, q="complications", type="article", procedure="microneedling") == set()
+    assert found(client, q="complications", type="article", procedure="chemical-peel") == {ARTICLE}
+    spanish = found(client, q="complicaciones", locale="es", type="article", procedure="chemical-peel")
+    assert spanish == {ARTICLE}
