@@ -83,7 +83,7 @@ def test_searchable_articles_queue_every_live_article(empty_app: Flask) -> None:
                 ),
                 row,
             )
-        flask_migrate.upgrade()
+        flask_migrate.upgrade(revision="f2c6a8e4d1b3")  # later migrations queue content again
         with db.engine.connect() as connection:
             queued = connection.execute(sa.text("SELECT entry_id, action FROM search_outbox")).all()
         assert [(str(entry_id).replace("-", ""), action) for entry_id, action in queued] == [
@@ -98,3 +98,63 @@ def test_searchable_articles_queue_every_live_article(empty_app: Flask) -> None:
         if db.engine.dialect.name == "postgresql":
             columns = {c["name"] for c in sa.inspect(db.engine).get_columns("search_documents")}
             assert not {"type", "sections"} & columns
+
+
+def _insert(table: str, **values: object) -> None:
+    with db.engine.begin() as connection:
+        names = ", ".join(values)
+        connection.execute(sa.text(f"INSERT INTO {table} ({names}) VALUES (:{', :'.join(values)})"), values)
+
+
+def test_search_procedures_queue_every_live_entry_and_article(empty_app: Flask) -> None:
+    """The procedure-filter migration adds the procedures column (PostgreSQL) and queues every live entry
+    and article, so their documents are rewritten with the procedures they apply to."""
+    with empty_app.app_context():
+        _reset()
+        flask_migrate.upgrade(revision="f2b8d4e6a0c1")
+        entry_id, article_id = "0123456789abcdef0123456789abcde0", "0123456789abcdef0123456789abcde1"
+        now = "2026-12-01 00:00:00+00:00"
+        stamps = {"version": 1, "created_at": now, "updated_at": now}
+        entry = {
+            "slug": "old-entry",
+            "kind": "technique",
+            "title": "Old",
+            "summary": "",
+            "body": "",
+            "tags": "[]",
+            "locale": "en",
+            "related": "[]",
+            "procedures": '["microneedling"]',
+            "details": "{}",
+            "sources": "[]",
+            **stamps,
+        }
+        article = {
+            "slug": "old-article",
+            "title": "Old",
+            "summary": "",
+            "locale": "en",
+            "tags": "[]",
+            "procedures": '["microneedling"]',
+            "sources": "[]",
+            "sections": "[]",
+            **stamps,
+        }
+        _insert("entries", id=entry_id, status="published", **entry)
+        _insert("live_entries", entry_id=entry_id, body_html="", published_at=now, **entry)
+        _insert("articles", id=article_id, status="published", **article)
+        _insert("live_articles", article_id=article_id, published_at=now, **article)
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            queued = connection.execute(sa.text("SELECT entry_id, action FROM search_outbox")).all()
+        assert sorted((str(i).replace("-", ""), action) for i, action in queued) == [
+            (entry_id, "upsert"),
+            (article_id, "upsert"),
+        ]
+        if db.engine.dialect.name == "postgresql":
+            columns = {c["name"] for c in sa.inspect(db.engine).get_columns("search_documents")}
+            assert "procedures" in columns
+        flask_migrate.downgrade(revision="f2b8d4e6a0c1")
+        if db.engine.dialect.name == "postgresql":
+            columns = {c["name"] for c in sa.inspect(db.engine).get_columns("search_documents")}
+            assert "procedures" not in columns

@@ -69,10 +69,11 @@ class FacetNames(fields.Field):
         return names
 
 
-FILTER = {"type": "string", "pattern": r"^(kind|tags|type):[^-\x00][^\x00]*$", "maxLength": 200}
+FILTER = {"type": "string", "pattern": r"^(kind|tags|type|procedure):[^-\x00][^\x00]*$", "maxLength": 200}
 FACET_FILTERS_SPEC = {
     "description": "AND across the list, OR inside an inner list: "
-    '`["kind:technique", ["tags:sun", "tags:healing"]]`',
+    '`["kind:technique", ["tags:sun", "tags:healing"]]`; `procedure:<slug>` keeps what applies to that '
+    "procedure (as `procedure=` on searchEntries; a filter, not a counted facet)",
     "oneOf": [
         {"type": "null"},
         {"type": "string", "maxLength": 0},

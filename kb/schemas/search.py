@@ -7,9 +7,23 @@ from marshmallow import fields, validate
 
 from kb.models import KINDS
 from kb.schemas.common import PageArgsSchema, Tag, envelope
+from kb.schemas.details import Slug
 from kb.schemas.fields import choice
 from kb.schemas.locale import LocaleArgsSchema
 from kb.search.base import MAX_PREFIX_CHARS, MAX_QUERY_CHARS, MAX_SUGGEST_LIMIT, TYPES
+
+
+def procedure_filter(what: str) -> fields.String:
+    """The ``procedure=`` query parameter: a procedure slug, as on the lists (one that no content names
+    finds nothing)."""
+    return fields.String(
+        validate=Slug.validators,
+        metadata={
+            "description": f"Only {what} that apply to this procedure (slug, see /api/v1/procedures; one "
+            "that no content applies to finds nothing). Facets count within it",
+            "example": "microneedling",
+        },
+    )
 
 
 class SearchArgsSchema(PageArgsSchema, LocaleArgsSchema):
@@ -37,6 +51,7 @@ class SearchArgsSchema(PageArgsSchema, LocaleArgsSchema):
         TYPES,
         metadata={"description": "Only entries, or only articles (default: both)"},
     )
+    procedure = procedure_filter("entries and articles")
 
 
 class SectionRefSchema(ma.Schema):
@@ -160,6 +175,7 @@ class SuggestArgsSchema(LocaleArgsSchema):
         metadata={"description": "What the user has typed so far"},
     )
     limit = fields.Integer(load_default=8, validate=validate.Range(1, MAX_SUGGEST_LIMIT))
+    procedure = procedure_filter("titles of entries and articles")
 
 
 class SuggestionSchema(ma.Schema):

@@ -73,6 +73,9 @@ class SearchDocument:
     # Warning signs whose action is urgent (URGENT_ACTIONS), as (sign text, action): a query matching
     # one ranks the document first, and its hit says urgent with that action.
     urgent: tuple[tuple[str, str], ...] = ()
+    # Slugs of the procedures the entry or article applies to (every translation carries its item's):
+    # the ``procedure=`` filter keeps the documents that name it.
+    procedures: tuple[str, ...] = field(default=(), kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -165,10 +168,12 @@ class SearchBackend(ABC):
         per_page: int = 20,
         languages: Sequence[str] | None = None,
         type: str | None = None,
+        procedure: str | None = None,
     ) -> SearchResult:
         """Full-text search; SearchQueryError when ``q`` or a parameter is unusable. ``locale`` keeps
         the documents whose ``locale`` is that key or one of those keys; ``type`` those of that type
-        (entry or article); ``kind`` entries of that kind (so no article).
+        (entry or article); ``kind`` entries of that kind (so no article); ``procedure`` the documents
+        that apply to that procedure (a scope, like ``locale``: every facet counts within it).
 
         ``languages``: the BCP 47 tags the query is analysed in (a locale chain, e.g. ``["es", "en"]``):
         each document is matched by the analysis of its own language when that language is one of them
@@ -184,6 +189,7 @@ class SearchBackend(ABC):
             isinstance(languages, str) or not all(isinstance(t, str) for t in languages)
         ):
             raise SearchQueryError("languages must be a list of language tags")
+        check_procedure(procedure)
         return self._search(
             q,
             kind=kind,
@@ -193,20 +199,28 @@ class SearchBackend(ABC):
             per_page=per_page,
             languages=languages,
             type=type,
+            procedure=procedure,
         )
 
     def suggest(
-        self, prefix: str, *, limit: int = 10, locale: str | Collection[str] | None = None
+        self,
+        prefix: str,
+        *,
+        limit: int = 10,
+        locale: str | Collection[str] | None = None,
+        procedure: str | None = None,
     ) -> list[Suggestion]:
         """Title suggestions for a prefix typed so far, best first (none for a blank prefix; the prefix
-        is cut to MAX_PREFIX_CHARS)."""
+        is cut to MAX_PREFIX_CHARS); ``procedure``: only titles of documents that apply to it."""
         if not isinstance(prefix, str):
             raise SearchQueryError("prefix must be a string")
         if not _is_int(limit) or not 1 <= limit <= MAX_SUGGEST_LIMIT:
             raise SearchQueryError(f"limit must be an integer between 1 and {MAX_SUGGEST_LIMIT}")
+        check_procedure(procedure)
         if not prefix.strip():
             return []
-        return self._suggest(prefix[:MAX_PREFIX_CHARS], limit=limit, locale=_keys(locale))
+        prefix = prefix[:MAX_PREFIX_CHARS]
+        return self._suggest(prefix, limit=limit, locale=_keys(locale), procedure=procedure)
 
     @abstractmethod
     def _search(
@@ -220,13 +234,17 @@ class SearchBackend(ABC):
         per_page: int,
         languages: Sequence[str] | None = None,
         type: str | None = None,
+        procedure: str | None = None,
     ) -> SearchResult:
-        """:meth:`search` with checked paging, kind and type, ``locale`` as a tuple of keys (or None); ``q``
-        is checked by :func:`kb.search.common.parsing.parse`, which every backend calls."""
+        """:meth:`search` with checked paging, kind, type and procedure, ``locale`` as a tuple of keys (or
+        None); ``q`` is checked by :func:`kb.search.common.parsing.parse`, which every backend calls."""
 
     @abstractmethod
-    def _suggest(self, prefix: str, *, limit: int, locale: Keys) -> list[Suggestion]:
-        """:meth:`suggest` for a non-blank prefix of at most MAX_PREFIX_CHARS and a checked limit."""
+    def _suggest(
+        self, prefix: str, *, limit: int, locale: Keys, procedure: str | None = None
+    ) -> list[Suggestion]:
+        """:meth:`suggest` for a non-blank prefix of at most MAX_PREFIX_CHARS, a checked limit and
+        procedure."""
 
     @abstractmethod
     def health(self) -> dict:
@@ -254,6 +272,13 @@ def _keys(locale: str | Collection[str] | None) -> Keys:
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_procedure(procedure: object) -> None:
+    """Raise SearchQueryError unless ``procedure`` is None or a non-empty string (a procedure slug: one
+    no document names matches nothing, as ``procedure=`` on the lists)."""
+    if procedure is not None and (not isinstance(procedure, str) or not procedure):
+        raise SearchQueryError("procedure must be a non-empty string (a procedure slug)")
 
 
 def check_paging(page: int, per_page: int) -> None:

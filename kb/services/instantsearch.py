@@ -2,18 +2,19 @@
 
 Mapping (Algolia -> kb): ``query`` -> ``q``; ``page`` (0-based) -> ``page`` (1-based); ``hitsPerPage`` ->
 ``per_page`` (0 asks for facets only); ``facetFilters`` on ``kind``, ``tags`` and ``type`` (entry or
-article; a kind keeps entries only, as on ``/search``): AND across the outer list, OR inside an inner
-list; highlights come back between ``highlightPreTag``/``highlightPostTag`` around raw (unescaped)
-text, as Algolia sends them: the page escapes (InstantSearch.js does).
+article; a kind keeps entries only, as on ``/search``), and on ``procedure`` (what applies to that
+procedure, as ``procedure=`` on ``/search``; a filter only, not a facet that is counted): AND across the
+outer list, OR inside an inner list; highlights come back between ``highlightPreTag``/``highlightPostTag``
+around raw (unescaped) text, as Algolia sends them: the page escapes (InstantSearch.js does).
 
-The search service filters on one kind, one tag and one type. A query with several values OR'ed in one
-facet is answered by searching with the single-valued filters only, gathering up to ``GATHER_LIMIT``
-matches and filtering them here (kinds and types from the hits, tags from the live entries and
-articles); beyond that limit the counts are a lower bound and ``exhaustiveNbHits`` says so. An empty
-query lists the published entries by title (like Meilisearch's placeholder search), so a page shows
-results before anyone types; articles are found by searching (``type:article`` alone lists nothing).
-Every answer is along the request's locale chain, as for ``/search``: each hit in its best published
-translation, with its ``locale``.
+The search service filters on one kind, one tag, one type and one procedure. A query with several values
+OR'ed in one facet (or several procedures) is answered by searching with the single-valued filters only,
+gathering up to ``GATHER_LIMIT`` matches and filtering them here (kinds and types from the hits, tags and
+procedures from the live entries and articles); beyond that limit the counts are a lower bound and
+``exhaustiveNbHits`` says so. An empty query lists the published entries by title (like Meilisearch's
+placeholder search), so a page shows results before anyone types; articles are found by searching
+(``type:article`` alone lists nothing). Every answer is along the request's locale chain, as for
+``/search``: each hit in its best published translation, with its ``locale``.
 """
 
 from __future__ import annotations
@@ -32,12 +33,13 @@ import sqlalchemy as sa
 
 from kb.errors import BadRequestError, ValidationFailed
 from kb.extensions import db
-from kb.models import KINDS, LiveArticle, LiveEntry, LiveEntryTag
+from kb.models import KINDS, LiveArticle, LiveEntry, LiveEntryProcedure, LiveEntryTag
 from kb.search.base import TYPES
 from kb.services import analytics, localized
 from kb.services import search as search_service
 
 FACETS = ("kind", "tags", "type")
+FILTERS = (*FACETS, "procedure")  # what facetFilters may name: the facets, and procedure (never counted)
 GATHER_PAGE = 100
 GATHER_LIMIT = 1000  # matches gathered for an OR within a facet
 MAX_FACET_VALUES = 1000
@@ -64,8 +66,19 @@ class Filters:
             allowed &= set(known)  # an unknown value matches nothing, as on Algolia
         return allowed
 
-    def matches(self, kind: str | None, tags: Iterable[str], type: str = "entry") -> bool:
-        values_of = {"kind": {kind}, "tags": set(tags), "type": {type}}
+    def procedure(self) -> str | None:
+        """A procedure every match applies to (an AND group of that one procedure), for the search."""
+        return next((next(iter(v)) for name, v in self.groups if name == "procedure" and len(v) == 1), None)
+
+    def procedures(self) -> set[str]:
+        """Every procedure the filters name."""
+        named = {value for name, values in self.groups if name == "procedure" for value in values}
+        return named | {value for group in self.mixed for name, value in group if name == "procedure"}
+
+    def matches(
+        self, kind: str | None, tags: Iterable[str], type: str = "entry", procedures: Iterable[str] = ()
+    ) -> bool:
+        values_of = {"kind": {kind}, "tags": set(tags), "type": {type}, "procedure": set(procedures)}
         for name, values in self.groups:
             if not values & values_of[name]:
                 return False
@@ -184,7 +197,7 @@ def _answer(
     if not query.strip():
         return _browse(filters, page=page, per_page=per_page, chain=chain)
     single = all(len(values) == 1 for _, values in filters.groups) and not filters.mixed
-    if single:
+    if single and len(filters.procedures()) <= 1:
         kinds, tags, types = allowed
         result = _search(
             query,
@@ -194,6 +207,7 @@ def _answer(
             kind=next(iter(kinds)) if kinds else None,
             tag=next(iter(tags)) if tags else None,
             type=next(iter(types)) if types else None,
+            procedure=filters.procedure(),
             chain=chain,
         )
         facets = {name: Counter(result.extra["facets"].get(name, {})) for name in FACETS}
@@ -209,6 +223,7 @@ def _gather(
     for name, arg in (("kind", "kind"), ("tags", "tag"), ("type", "type")):
         values = filters.values(name)
         single[arg] = next(iter(values)) if values and len(values) == 1 else None
+    single["procedure"] = filters.procedure()
     gathered: list[dict[str, Any]] = []
     total = 0
     suggestion = None
@@ -220,7 +235,14 @@ def _gather(
         if number * GATHER_PAGE >= total:
             break
     tags_of = _tags_of(gathered)
-    kept = [hit for hit in gathered if filters.matches(hit["kind"], tags_of.get(_key(hit), []), hit["type"])]
+    procedures_of = _procedures_of(gathered) if filters.procedures() else {}
+    kept = [
+        hit
+        for hit in gathered
+        if filters.matches(
+            hit["kind"], tags_of.get(_key(hit), []), hit["type"], procedures_of.get(_key(hit), [])
+        )
+    ]
     facets = {
         "kind": Counter(hit["kind"] for hit in kept if hit["kind"] is not None),
         "tags": Counter(),
@@ -233,14 +255,17 @@ def _gather(
 
 
 def _browse_filter(values: dict[str, Any]) -> Any:
-    """Entries whose kind, or one of whose tags, is among ``values``, or any entry when ``entry`` is
-    among the types (OR across the facets given)."""
+    """Entries whose kind, or one of whose tags or procedures, is among ``values``, or any entry when
+    ``entry`` is among the types (OR across the facets given)."""
     conditions: list[Any] = [sa.true()] if "entry" in values.get("type", ()) else []
     if kinds := values.get("kind"):
         conditions.append(LiveEntry.kind.in_(kinds))
     if tags := values.get("tags"):
         tagged = sa.select(LiveEntryTag.entry_id).where(LiveEntryTag.tag.in_(tags))
         conditions.append(LiveEntry.entry_id.in_(tagged))
+    if procedures := values.get("procedure"):
+        attached = sa.select(LiveEntryProcedure.entry_id).where(LiveEntryProcedure.procedure.in_(procedures))
+        conditions.append(LiveEntry.entry_id.in_(attached))
     return sa.or_(*conditions) if conditions else sa.false()
 
 
@@ -318,6 +343,17 @@ def _tags_of(hits: list[dict[str, Any]]) -> dict[tuple[str, str], list[str]]:
     return tags
 
 
+def _procedures_of(hits: list[dict[str, Any]]) -> dict[tuple[str, str], list[str]]:
+    """The procedures the hits' live entries and articles apply to, by :func:`_key`."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for type_, model in (("entry", LiveEntry), ("article", LiveArticle)):
+        slugs = {hit["slug"] for hit in hits if _key(hit)[0] == type_}
+        if slugs:
+            rows = db.session.execute(sa.select(model.slug, model.procedures).where(model.slug.in_(slugs)))
+            found.update({(type_, slug): list(procedures or []) for slug, procedures in rows})
+    return found
+
+
 def _hit(hit: dict[str, Any], tags: list[str], pre: str, post: str) -> dict[str, Any]:
     highlights = hit.get("highlights") or {}
     item: dict[str, Any] = {
@@ -387,8 +423,9 @@ def _parse_filter(raw: Any, index: int) -> tuple[str, str]:
     if not isinstance(raw, str) or ":" not in raw:
         raise _bad(index, "facetFilters", f"expected 'facet:value' strings, got {raw!r}"[:200])
     name, _, value = raw.partition(":")
-    if name not in FACETS:
-        raise _bad(index, "facetFilters", f"unknown facet {name!r}; the facets are {', '.join(FACETS)}"[:200])
+    if name not in FILTERS:
+        known = ", ".join(FILTERS)
+        raise _bad(index, "facetFilters", f"unknown facet {name!r}; the filters are on {known}"[:200])
     if value.startswith("-") or not value:
         raise _bad(index, "facetFilters", "negated or empty facet filters are not supported")
     return name, value

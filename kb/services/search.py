@@ -25,13 +25,15 @@ def search(
     tag: str | None = None,
     type: str | None = None,
     locale: str | None = None,
+    procedure: str | None = None,
     count: bool = True,
 ) -> Page:
     """Entries and articles served along ``chain`` (each in its best published translation) matching
-    ``q``: one page, each hit with its ``type`` and the ``locale`` it is served in, an article's with its
-    best matching ``section``. ``type`` keeps one type; ``kind`` entries of that kind only. ``locale``
-    is the language the client asked for (None when it did not say), as the analytics count it;
-    ``count=False`` leaves the query out of them (helper queries, facets)."""
+        ``q``: one page, each hit with its ``type`` and the ``locale`` it is served in, an article's with its
+        best matching ``section``. ``type`` keeps one type; ``kind`` entries of that kind only; ``procedure``
+    what applies to that procedure (a slug no content names finds nothing, as on the lists). ``locale``
+        is the language the client asked for (None when it did not say), as the analytics count it;
+        ``count=False`` leaves the query out of them (helper queries, facets)."""
     if not clean_control(q).strip():
         # Nothing to search for (spaces, control characters): no results, as for a query of punctuation.
         # The document allows any 1-500 characters, so this is not a client error.
@@ -44,6 +46,7 @@ def search(
             kind=kind,
             tag=tag,
             type=type,
+            procedure=procedure,
             locale=keys,
             page=page,
             per_page=per_page,
@@ -72,11 +75,14 @@ def _shown(hit: dict[str, Any]) -> dict[str, Any]:
     return hit
 
 
-def suggest(*, q: str, limit: int, chain: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+def suggest(
+    *, q: str, limit: int, chain: Sequence[str], procedure: str | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """Titles of entries and articles served along ``chain`` for what the user typed, each with its
-    ``type`` and ``locale``."""
+    ``type`` and ``locale``; ``procedure``: only of what applies to that procedure."""
     try:
-        found = indexing.backend().suggest(q, limit=limit, locale=search_locales.keys_for(chain))
+        keys = search_locales.keys_for(chain)
+        found = indexing.backend().suggest(q, limit=limit, locale=keys, procedure=procedure)
     except SearchQueryError as exc:
         raise BadRequestError(f"Invalid query parameter: q. {exc}", errors={"q": [str(exc)]}) from exc
     return {"data": search_locales.with_locale(found, chain)}

@@ -5,7 +5,7 @@ locale's), each analysed in its own language, keyed along the locale chain like 
 An article's document holds its title, summary and tags, and each section's heading and body (in the
 body, and one by one in ``sections`` with the anchor the public article names it by,
 :mod:`kb.services.anchors`), so a hit can point to the section that matches best. Articles have no
-kind and no details.
+kind and no details. Every document carries the procedures its article applies to.
 """
 
 from __future__ import annotations
@@ -59,4 +59,5 @@ def _document(
         body="\n\n".join(f"{s.heading}\n\n{s.body}" for s in sections),
         sections=sections,
         updated_at=tr.updated_at if tr is not None else article.updated_at,
+        procedures=tuple(article.procedures or ()),  # every translation shares its article's
     )

@@ -108,6 +108,7 @@ def _document(
         details=flatten_details(details),
         body=body,
         updated_at=tr.updated_at if tr is not None else entry.updated_at,
+        procedures=tuple(entry.procedures or ()),  # structure: every translation shares its entry's
         **search_analysis(locale, details),
     )
 

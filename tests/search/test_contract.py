@@ -665,3 +665,29 @@ def test_a_query_matching_an_urgent_warning_sign_ranks_that_guidance_first(backe
     assert backend.search("high temperature").hits[0].slug == "infection"  # a synonym of the sign
     assert not any(h.urgent for h in backend.search("bruising").hits)
     assert backend.search("fever", kind="aftercare").hits[0].urgent is False  # filters still apply
+
+
+# procedures ---------------------------------------------------------------------------------
+
+
+def test_the_procedure_filter_keeps_documents_that_apply_to_it(backend):
+    """A scope like ``locale``: hits, totals, facets and suggestions all within it; an update of a
+    document's procedures moves it."""
+    peel = dataclasses.replace(BY_SLUG["bruising"], procedures=("chemical-peel", "microneedling"))
+    needling = dataclasses.replace(BY_SLUG["excessive-redness"], procedures=("microneedling",))
+    backend.index([peel, needling])
+    result = backend.search("bruising redness", procedure="microneedling")
+    assert sorted(slugs(result)) == ["bruising", "excessive-redness"]
+    assert result.total == 2
+    assert result.facets["kind"] == {"complication": 2}
+    assert slugs(backend.search("redness", procedure="chemical-peel")) == []
+    assert slugs(backend.search("bruising", procedure="chemical-peel")) == ["bruising"]
+    assert backend.search("bruising", procedure="fillers").total == 0
+    assert [s.slug for s in backend.suggest("bru", procedure="chemical-peel")] == ["bruising"]
+    assert [s.slug for s in backend.suggest("e", procedure="chemical-peel")] == []
+    assert [s.slug for s in backend.suggest("exc", procedure="microneedling")] == ["excessive-redness"]
+    backend.index([dataclasses.replace(peel, procedures=())])
+    assert slugs(backend.search("bruising", procedure="chemical-peel")) == []
+    assert [s.slug for s in backend.suggest("bru", procedure="chemical-peel")] == []
+    with pytest.raises(SearchQueryError):
+        backend.search("bruising", procedure="")

@@ -85,11 +85,14 @@ _SUGGEST = f"""
 SELECT d.id::text, d.slug, d.kind, d.title, d.type
 FROM (
     SELECT doc_id, tier, title_len, title_sort, slug FROM {TITLE_KEYS}
-    WHERE {{cond}}{{locale}}
+    WHERE {{cond}}{{locale}}{{procedure}}
     ORDER BY tier, title_len, title_sort, slug LIMIT %(n)s
 ) k JOIN {DOCUMENTS} d ON d.id = k.doc_id
 ORDER BY k.tier, k.title_len, k.title_sort, k.slug
 """
+_OF_PROCEDURE = (
+    f" AND doc_id IN (SELECT id FROM {DOCUMENTS} WHERE procedures @> ARRAY[%(procedure)s]::text[])"
+)
 
 
 def _database_url(url: str | sa.URL) -> sa.URL:
@@ -230,25 +233,34 @@ class PostgresBackend(SearchBackend):
         if not conn.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM {STATE})").scalar():
             raise SearchError(NO_INDEX)
 
-    def _suggest(self, prefix: str, *, limit: int, locale: Keys) -> list[Suggestion]:
+    def _suggest(
+        self, prefix: str, *, limit: int, locale: Keys, procedure: str | None = None
+    ) -> list[Suggestion]:
         """Titles with a word starting with ``prefix``: title starts first, then shorter, then A-Z."""
         norm = normalise(prefix)
         with self._read() as conn:
-            found = self._titles(conn, norm, limit, locale) if norm else []
+            found = self._titles(conn, norm, limit, locale, procedure) if norm else []
             if not found:
                 self._require_index(conn)
             return found
 
-    def _titles(self, conn: sa.Connection, norm: str, limit: int, locale: Keys) -> list[Suggestion]:
+    def _titles(
+        self, conn: sa.Connection, norm: str, limit: int, locale: Keys, procedure: str | None = None
+    ) -> list[Suggestion]:
         if len(norm) <= 2:
             cond, params = f'"left"(key, {len(norm)}) = %(p)s', {"p": norm}
         else:
             cond, params = "key LIKE %(p)s", {"p": like_prefix(norm)}
-        sql = _SUGGEST.format(cond=cond, locale=" AND locale = ANY(%(locale)s)" if locale is not None else "")
+        sql = _SUGGEST.format(
+            cond=cond,
+            locale=" AND locale = ANY(%(locale)s)" if locale is not None else "",
+            procedure=_OF_PROCEDURE if procedure is not None else "",
+        )
         fetch = limit * 2 + 4
         while True:  # a title may hold the prefix at several word starts: keep its best, fetch more if short
             keys = list(locale) if locale is not None else None
-            rows = conn.exec_driver_sql(sql, {**params, "locale": keys, "n": fetch}).all()
+            values = {**params, "locale": keys, "procedure": procedure, "n": fetch}
+            rows = conn.exec_driver_sql(sql, values).all()
             out: dict[str, Suggestion] = {}
             for doc_id, slug, kind, title, doc_type in rows:
                 out.setdefault(doc_id, Suggestion(slug=slug, kind=kind or None, title=title, type=doc_type))
@@ -267,6 +279,7 @@ class PostgresBackend(SearchBackend):
         per_page: int,
         languages: Sequence[str] | None = None,
         type: str | None = None,
+        procedure: str | None = None,
     ) -> SearchResult:
         """Search with the Whoosh backend's semantics (:mod:`kb.search.common.strategy`), once per
         analysis language over that language's documents. Pages within the first 100 results follow
@@ -284,7 +297,7 @@ class PostgresBackend(SearchBackend):
                     conn,
                     q,
                     lang,
-                    Filters(kind=kind, tag=tag, locale=locale, language=lang, type=type),
+                    Filters(kind=kind, tag=tag, locale=locale, language=lang, type=type, procedure=procedure),
                     first,
                     need,
                 )

@@ -15,6 +15,8 @@ Objects (every name below is part of the tables' contract):
     summary + tags B, details C, body D; matching through its GIN index, and the final ranking) and
     ``tsv_head`` (the same without the body: a small vector kept in the row, for exact phrases and
     the first, cheap ranking pass over every match).
+    ``procedures`` holds the slugs of the procedures its entry or article applies to (GIN-indexed: the
+    ``procedure=`` filter).
 ``search_words``
     The unstemmed vocabulary (folded words with an approximate document count and whether a title
     holds them) with a trigram GiST index (nearest words first: typo candidates and "did you mean")
@@ -42,6 +44,7 @@ INDEXES = (
     "search_documents_indexed_at_idx",
     "search_documents_urgent_idx",
     "search_documents_language_idx",
+    "search_documents_procedures_idx",
     "search_words_trgm_idx",
     "search_title_keys_key_idx",
     "search_title_keys_p1_idx",
@@ -133,7 +136,8 @@ def ddl(extension_schema: str | None = None) -> list[str]:
             details text NOT NULL DEFAULT '',
             body text NOT NULL DEFAULT '',
             urgent_text text NOT NULL DEFAULT '',
-            sections jsonb NOT NULL DEFAULT '[]'::jsonb
+            sections jsonb NOT NULL DEFAULT '[]'::jsonb,
+            procedures text[] NOT NULL DEFAULT '{{}}'
         )
         """,
         # Tables of the release before articles were searchable.
@@ -157,6 +161,8 @@ def ddl(extension_schema: str | None = None) -> list[str]:
         END
         $$
         """,
+        # Tables of the release before the procedure filter (its migration queues every item for reindex).
+        f"ALTER TABLE {DOCUMENTS} ADD COLUMN IF NOT EXISTS procedures text[] NOT NULL DEFAULT '{{}}'",
         # Columns read for every match come first (cheaper to reach in a row); the small vector stays
         # in the row, the full one goes to TOAST.
         f"ALTER TABLE {DOCUMENTS} ALTER COLUMN tsv_head SET STORAGE MAIN",
@@ -164,6 +170,7 @@ def ddl(extension_schema: str | None = None) -> list[str]:
         f"CREATE INDEX IF NOT EXISTS search_documents_indexed_at_idx ON {DOCUMENTS} (indexed_at)",
         f"CREATE INDEX IF NOT EXISTS search_documents_urgent_idx ON {DOCUMENTS} USING gin (tsv_urgent)",
         f"CREATE INDEX IF NOT EXISTS search_documents_language_idx ON {DOCUMENTS} (language)",
+        f"CREATE INDEX IF NOT EXISTS search_documents_procedures_idx ON {DOCUMENTS} USING gin (procedures)",
         f"""
         CREATE TABLE IF NOT EXISTS {WORDS} (
             word text COLLATE "C" PRIMARY KEY,
@@ -213,6 +220,15 @@ def entries_only_ddl() -> list[str]:
         f"DELETE FROM {TITLE_KEYS} WHERE doc_id IN (SELECT id FROM {DOCUMENTS} WHERE type <> 'entry')",
         f"DELETE FROM {DOCUMENTS} WHERE type <> 'entry'",
         f"ALTER TABLE {DOCUMENTS} DROP COLUMN IF EXISTS type, DROP COLUMN IF EXISTS sections",
+    ]
+
+
+def without_procedures_ddl() -> list[str]:
+    """Statements turning the tables back into those of the release before the procedure filter (the
+    procedures migration's downgrade)."""
+    return [
+        "DROP INDEX IF EXISTS search_documents_procedures_idx",
+        f"ALTER TABLE {DOCUMENTS} DROP COLUMN IF EXISTS procedures",
     ]
 
 

@@ -42,6 +42,7 @@ class Filters:
     tag: str | None = None
     locale: tuple[str, ...] | None = None  # any of these keys
     type: str | None = None  # entry | article
+    procedure: str | None = None  # a procedure slug the documents apply to (a scope, like locale)
     language: str = DEFAULT_LANGUAGE  # the analysis language whose documents are searched
 
 
@@ -69,6 +70,7 @@ class SearchSQL:
             "kind": filters.kind,
             "tag": filters.tag,
             "type": filters.type,
+            "procedure": filters.procedure,
         }
         for i, unit in enumerate(units):
             self.params[f"u{i}"] = unit.query
@@ -105,8 +107,10 @@ class SearchSQL:
     def _match(self) -> str:
         """The matches (before the kind and tag filters), with the units each matched and the first-pass
         score (0 for documents whose head holds no query word)."""
-        locale = " AND d.locale = ANY(%(locale)s)" if self.filters.locale is not None else ""
-        locale += _LANGUAGE
+        scope = " AND d.locale = ANY(%(locale)s)" if self.filters.locale is not None else ""
+        if self.filters.procedure is not None:  # a scope like the locale: every facet counts within it
+            scope += " AND d.procedures @> ARRAY[%(procedure)s]::text[]"
+        scope += _LANGUAGE
         score = ", ts_rank(%(weights)s::float4[], d.tsv_head, %(head)s::tsquery) AS coarse"
         urgent = ", coalesce(d.tsv_urgent @@ %(urgent)s::tsquery, false) AS urgent"
         # safety first: a document whose urgent warning sign a unit matches is a result without every word
@@ -116,7 +120,7 @@ class SearchSQL:
             m AS MATERIALIZED (
                 SELECT d.id, d.type, d.kind, d.tags, 1 AS matched, 1 AS lead{score}{urgent}
                 FROM {DOCUMENTS} d
-                WHERE (d.tsv @@ %(all)s::tsquery{self._tests()}{urgent_too}){locale}
+                WHERE (d.tsv @@ %(all)s::tsquery{self._tests()}{urgent_too}){scope}
             )"""
         flags = ", ".join(
             f"(d.id IN (SELECT id FROM {DOCUMENTS} WHERE tsv @@ %(u{i})s::tsquery)"
@@ -131,7 +135,7 @@ class SearchSQL:
             SELECT id, type, kind, tags, {matched} AS matched, {lead} AS lead, coarse, urgent FROM (
                 SELECT d.id, d.type, d.kind, d.tags, {flags}{score}{urgent}
                 FROM {DOCUMENTS} d
-                WHERE d.tsv @@ %(any)s::tsquery{locale}
+                WHERE d.tsv @@ %(any)s::tsquery{scope}
             ) s
             WHERE {matched} > 0
         )"""

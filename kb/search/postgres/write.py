@@ -40,6 +40,7 @@ DOC_COLUMNS = (
     "urgent_action",
     "type",
     "sections",
+    "procedures",
 )
 KEY_COLUMNS = ("doc_id", "key", "tier", "locale", "title_len", "title_sort", "slug")
 
@@ -86,6 +87,7 @@ def prepare(doc: SearchDocument) -> Prepared:
         urgent[0][1] if urgent else None,
         _clean(getattr(doc, "type", None)) or "entry",
         _sections(doc),
+        list(dict.fromkeys(p for p in (_clean(p) for p in getattr(doc, "procedures", ()) or ()) if p)),
     )
     keys = []
     norm = normalise(title)

@@ -211,9 +211,11 @@ class WhooshBackend(SearchBackend):
             snapshot = self._current()
             return snapshot.ids() if snapshot is not None else set()
 
-    def _suggest(self, prefix: str, *, limit: int, locale: Keys) -> list[Suggestion]:
+    def _suggest(
+        self, prefix: str, *, limit: int, locale: Keys, procedure: str | None = None
+    ) -> list[Suggestion]:
         with self._lock:
-            return self._require().suggester.lookup(prefix, limit, locale)
+            return self._require().suggester.lookup(prefix, limit, locale, procedure)
 
     def _search(
         self,
@@ -226,6 +228,7 @@ class WhooshBackend(SearchBackend):
         per_page: int,
         languages: Sequence[str] | None = None,
         type: str | None = None,
+        procedure: str | None = None,
     ) -> SearchResult:
         with self._lock:
             snapshot = self._require()
@@ -238,7 +241,7 @@ class WhooshBackend(SearchBackend):
             urgent = _urgent_docs(snapshot, runs)
             run, scores, matched, lead = _merge(runs)
             added = _add_urgent(runs, urgent, scores, matched, lead)
-            scope = snapshot.docs_with(locale=locale)
+            scope = snapshot.docs_with(locale=locale, procedure=procedure)
             base: Collection[int] = scores.keys() if scope is None else scope.intersection(scores)
             kind_docs = snapshot.docs_with(kind=kind)
             tag_docs = snapshot.docs_with(tag=tag)
@@ -297,7 +300,7 @@ class WhooshBackend(SearchBackend):
     def _hit(
         self, snapshot: IndexSnapshot, docnum: int, score: float, runs: list[_Run], urgent: bool
     ) -> SearchHit:
-        title, slug, kind, _locale, _tags, _id, language, action, doc_type = snapshot.cards[docnum]  # type: ignore[misc]
+        title, slug, kind, _locale, _tags, _id, language, action, doc_type, _ = snapshot.cards[docnum]  # type: ignore[misc]
         run = next((r for r in runs if r.language == language), runs[0])
         matches, analyzer, fields = run.live, stem_analyzer(language), field_set(language)
         stored = snapshot.searcher.stored_fields(docnum)

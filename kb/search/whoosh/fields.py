@@ -79,9 +79,9 @@ LANGUAGE_OF: dict[str, str] = {field_name(base, lang): lang for lang in LANGUAGE
 # and are opened with them; any other is reported not ok and rebuilt at start. Change the fields:
 # bump INDEX_VERSION and make READABLE_VERSIONS {INDEX_VERSION}. 3: one field set per analysis language
 # and the document's language in its card. 4: articles: the document's type in its card, an article's
-# sections stored.
-INDEX_VERSION = 4
-READABLE_VERSIONS = frozenset({4})
+# sections stored. 5: the procedures a document applies to in its card (the procedure filter).
+INDEX_VERSION = 5
+READABLE_VERSIONS = frozenset({5})
 
 
 def index_fields() -> fields.Schema:
@@ -122,8 +122,18 @@ def to_fields(doc: SearchDocument) -> dict[str, str]:
     urgent = list(getattr(doc, "urgent", ()) or ())
     action = urgent[0][1] if urgent else ""
     doc_type = getattr(doc, "type", "entry") or "entry"
+    procedures = [p for p in getattr(doc, "procedures", ()) or () if p]
     card = pack_card(
-        doc.title, doc.slug, doc.kind, doc.locale or "en", tags, str(doc.id), language, action, doc_type
+        doc.title,
+        doc.slug,
+        doc.kind,
+        doc.locale or "en",
+        tags,
+        str(doc.id),
+        language,
+        action,
+        doc_type,
+        procedures,
     )
     out = {
         "id": str(doc.id),
@@ -168,16 +178,27 @@ def pack_card(
     language: str = DEFAULT_LANGUAGE,
     urgent_action: str = "",
     doc_type: str = "entry",
+    procedures: list[str] | tuple[str, ...] = (),
 ) -> bytes:
     values = (title, slug, kind, locale, doc_id, language, urgent_action, doc_type)
-    clean = [str(v).replace(_SEP, " ").replace(_TAG_SEP, " ") for v in values]
-    tag_text = _TAG_SEP.join(t.replace(_SEP, " ").replace(_TAG_SEP, " ") for t in tags)
-    return _SEP.join([*clean[:4], tag_text, *clean[4:]]).encode("utf-8")
+    clean = [_plain(str(v)) for v in values]
+    tag_text = _TAG_SEP.join(map(_plain, tags))
+    procedure_text = _TAG_SEP.join(map(_plain, procedures))
+    return _SEP.join([*clean[:4], tag_text, *clean[4:], procedure_text]).encode("utf-8")
 
 
-def unpack_card(raw: bytes) -> tuple[str, str, str, str, tuple[str, ...], str, str, str, str]:
-    """(title, slug, kind, locale, tags, id, language, urgent action or "", type) of a packed card."""
+def _plain(value: str) -> str:
+    return value.replace(_SEP, " ").replace(_TAG_SEP, " ")
+
+
+CardValues = tuple[str, str, str, str, tuple[str, ...], str, str, str, str, tuple[str, ...]]
+
+
+def unpack_card(raw: bytes) -> CardValues:
+    """(title, slug, kind, locale, tags, id, language, urgent action or "", type, procedures) of a
+    packed card."""
     title, slug, kind, locale, tag_text, doc_id, *rest = raw.decode("utf-8").split(_SEP)
     tags = tuple(tag_text.split(_TAG_SEP)) if tag_text else ()
-    rest += [DEFAULT_LANGUAGE, "", "entry"][len(rest) :]
-    return title, slug, kind, locale, tags, doc_id, rest[0], rest[1], rest[2]
+    rest += [DEFAULT_LANGUAGE, "", "entry", ""][len(rest) :]
+    procedures = tuple(rest[3].split(_TAG_SEP)) if rest[3] else ()
+    return title, slug, kind, locale, tags, doc_id, rest[0], rest[1], rest[2], procedures

@@ -72,7 +72,7 @@ class IndexSnapshot:
     def suggester(self) -> TitleSuggester:
         cards = (self.cards[d] for d in self.live)
         return TitleSuggester(
-            Card(title=c[0], slug=c[1], kind=c[2], locale=c[3], type=c[8])  # type: ignore[index]
+            Card(title=c[0], slug=c[1], kind=c[2], locale=c[3], type=c[8], procedures=c[9])  # type: ignore[index]
             for c in cards
         )
 
@@ -92,10 +92,17 @@ class IndexSnapshot:
 
     @cached_property
     def _by_tag(self) -> dict[str, set[int]]:
+        return self._group_many(4)  # tags
+
+    @cached_property
+    def _by_procedure(self) -> dict[str, set[int]]:
+        return self._group_many(9)  # procedures
+
+    def _group_many(self, column: int) -> dict[str, set[int]]:
         groups: dict[str, set[int]] = {}
         for d in self.live:
-            for tag in self.cards[d][4]:  # type: ignore[index]
-                groups.setdefault(tag, set()).add(d)
+            for value in self.cards[d][column]:  # type: ignore[index]
+                groups.setdefault(value, set()).add(d)
         return groups
 
     def _group(self, column: int) -> dict[str, set[int]]:
@@ -111,9 +118,12 @@ class IndexSnapshot:
         tag: str | None = None,
         locale: tuple[str, ...] | None = None,
         type: str | None = None,
+        procedure: str | None = None,
     ) -> set[int] | None:
         """Documents passing the given filters (None when no filter is given); ``locale``: any of these."""
         sets = []
+        if procedure is not None:
+            sets.append(self._by_procedure.get(procedure, set()))
         if kind is not None:
             sets.append(self._by_kind.get(kind, set()))
         if type is not None:

@@ -31,6 +31,7 @@ class Card:
     kind: str
     locale: str
     type: str = "entry"
+    procedures: tuple[str, ...] = ()
 
 
 class _Keys:
@@ -54,6 +55,7 @@ class TitleSuggester:
         ordered = sorted(cards, key=lambda c: (len(c.title), c.title.casefold(), c.slug))
         self.cards = ordered
         self.locales = [c.locale for c in ordered]
+        self.procedures = [c.procedures for c in ordered]
         starts: list[tuple[str, int]] = []
         inner: list[tuple[str, int]] = []
         word_counts: dict[str, int] = {}
@@ -73,42 +75,54 @@ class TitleSuggester:
         self._inner = _Keys(inner)
         self._title_words = sorted(word_counts)
         self._word_counts = word_counts
-        self._memo: dict[tuple[str, tuple[str, ...] | None], list[int]] = {}
+        self._memo: dict[tuple[str, tuple[str, ...] | None, str | None], list[int]] = {}
 
     def __len__(self) -> int:
         return len(self.cards)
 
-    def lookup(self, prefix: str, limit: int = 10, locale: tuple[str, ...] | None = None) -> list[Suggestion]:
-        """Best ``limit`` titles for ``prefix`` (empty prefix -> []), of cards with one of ``locale``."""
+    def lookup(
+        self,
+        prefix: str,
+        limit: int = 10,
+        locale: tuple[str, ...] | None = None,
+        procedure: str | None = None,
+    ) -> list[Suggestion]:
+        """Best ``limit`` titles for ``prefix`` (empty prefix -> []), of cards with one of ``locale``
+        (None: any) that apply to ``procedure`` (None: any)."""
         norm = normalise(prefix[:MAX_PREFIX_CHARS])
         limit = max(0, min(int(limit), MAX_SUGGEST_LIMIT))
         if not norm or not limit:
             return []
         if len(norm) <= _MEMO_MAX_LEN:
-            key = (norm, locale)
+            key = (norm, locale, procedure)
             ranks = self._memo.get(key)
             if ranks is None:
-                ranks = self._memo[key] = self._best(norm, MAX_SUGGEST_LIMIT, locale)
+                ranks = self._memo[key] = self._best(norm, MAX_SUGGEST_LIMIT, locale, procedure)
             ranks = ranks[:limit]
         else:
-            ranks = self._best(norm, limit, locale)
+            ranks = self._best(norm, limit, locale, procedure)
         cards = map(self.cards.__getitem__, ranks)
         return [Suggestion(slug=c.slug, kind=c.kind or None, title=c.title, type=c.type) for c in cards]
 
-    def _best(self, norm: str, limit: int, locale: tuple[str, ...] | None) -> list[int]:
-        first = self._filter(self._starts.ranks_for(norm), locale)
+    def _best(
+        self, norm: str, limit: int, locale: tuple[str, ...] | None, procedure: str | None = None
+    ) -> list[int]:
+        first = self._filter(self._starts.ranks_for(norm), locale, procedure)
         best = heapq.nsmallest(limit, first)
         if len(best) < limit:
             seen = set(best)
-            rest = (r for r in self._filter(self._inner.ranks_for(norm), locale) if r not in seen)
-            best += heapq.nsmallest(limit - len(best), set(rest))
+            inner = self._filter(self._inner.ranks_for(norm), locale, procedure)
+            best += heapq.nsmallest(limit - len(best), {r for r in inner if r not in seen})
         return best
 
-    def _filter(self, ranks: list[int], locale: tuple[str, ...] | None) -> list[int]:
-        if locale is None:
-            return ranks
-        locales = self.locales
-        return [r for r in ranks if locales[r] in locale]
+    def _filter(self, ranks: list[int], locale: tuple[str, ...] | None, procedure: str | None) -> list[int]:
+        if locale is not None:
+            locales = self.locales
+            ranks = [r for r in ranks if locales[r] in locale]
+        if procedure is not None:
+            procedures = self.procedures
+            ranks = [r for r in ranks if procedure in procedures[r]]
+        return ranks
 
     def complete_word(self, prefix: str, limit: int = 8) -> list[str]:
         """Up to ``limit`` title words starting with folded ``prefix``, most frequent first."""

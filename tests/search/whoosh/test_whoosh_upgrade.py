@@ -80,7 +80,7 @@ def test_a_rebuild_records_the_current_version(v1_store):
     assert b"kb.search.whoosh.analysis" in next(generation(v1_store).glob("_MAIN_*.toc")).read_bytes()
 
 
-@pytest.mark.parametrize("recorded", ["0", str(INDEX_VERSION + 1), "garbage"])
+@pytest.mark.parametrize("recorded", ["0", str(INDEX_VERSION - 1), str(INDEX_VERSION + 1), "garbage"])
 def test_an_unreadable_version_is_reported_and_refuses_updates(v1_store, recorded):
     (generation(v1_store) / storage.VERSION).write_text(recorded + "\n")
     backend = WhooshBackend(v1_store, synonyms_path=str(SYNONYMS), lock_timeout=0.5)
