@@ -131,6 +131,22 @@ def test_or_over_tags_counts_each_entry_once(client: FlaskClient) -> None:
     assert result["nbHits"] == len(sun | exposure)
 
 
+@pytest.mark.parametrize("query", ["skin", ""])
+def test_tags_anded_keep_entries_with_both(client: FlaskClient, query: str) -> None:
+    """Two tags AND'ed (two groups) matched nothing: they were intersected as if an entry had one tag."""
+    listed = client.get("/api/v1/entries", query_string={"per_page": 100}).get_json()["data"]
+    both = {entry["slug"] for entry in listed if {"sun", "aftercare"} <= set(entry["tags"])}
+    if query:
+        both &= {hit["slug"] for hit in rest_search(client, query, per_page=50)["data"]}
+    assert both, "the seed has entries tagged both"
+    result = one(
+        client, query=query, hitsPerPage=50, facetFilters=["tags:sun", "tags:aftercare"], facets=["tags"]
+    )
+    assert set(slugs(result)) == both
+    assert result["nbHits"] == len(both)
+    assert result["facets"]["tags"]["sun"] == result["facets"]["tags"]["aftercare"] == len(both)
+
+
 def test_empty_query_lists_published_entries_by_title(client: FlaskClient) -> None:
     total = client.get("/api/v1/entries", query_string={"per_page": 1}).get_json()["meta"]["total"]
     result = one(client, query="", hitsPerPage=100, facets=["kind"])

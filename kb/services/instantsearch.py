@@ -7,14 +7,14 @@ procedure, as ``procedure=`` on ``/search``; a filter only, not a facet that is 
 outer list, OR inside an inner list; highlights come back between ``highlightPreTag``/``highlightPostTag``
 around raw (unescaped) text, as Algolia sends them: the page escapes (InstantSearch.js does).
 
-The search service filters on one kind, one tag, one type and one procedure. A query with several values
-OR'ed in one facet (or several procedures) is answered by searching with the single-valued filters only,
-gathering up to ``GATHER_LIMIT`` matches and filtering them here (kinds and types from the hits, tags and
-procedures from the live entries and articles); beyond that limit the counts are a lower bound and
-``exhaustiveNbHits`` says so. An empty query lists the published entries by title (like Meilisearch's
-placeholder search), so a page shows results before anyone types; articles are found by searching
-(``type:article`` alone lists nothing). Every answer is along the request's locale chain, as for
-``/search``: each hit in its best published translation, with its ``locale``.
+The search service filters on one kind, one tag, one type and one procedure. A query with several
+values OR'ed in one facet (or several tags or procedures AND'ed) is answered by searching with the
+filters it can apply, gathering up to ``GATHER_LIMIT`` matches and filtering them here (kinds and types
+from the hits, tags and procedures from the live entries and articles); beyond that limit the counts
+are a lower bound and ``exhaustiveNbHits`` says so. An empty query lists the published entries by
+title (like Meilisearch's placeholder search), so a page shows results before anyone types; articles
+are found by searching (``type:article`` alone lists nothing). Every answer is along the request's
+locale chain, as for ``/search``: each hit in its best published translation, with its ``locale``.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from kb.services import search as search_service
 
 FACETS = ("kind", "tags", "type")
 FILTERS = (*FACETS, "procedure")  # what facetFilters may name: the facets, and procedure (never counted)
+MANY_VALUED = ("tags", "procedure")  # a document has several: AND groups of them do not intersect
 GATHER_PAGE = 100
 GATHER_LIMIT = 1000  # matches gathered for an OR within a facet
 MAX_FACET_VALUES = 1000
@@ -56,7 +57,8 @@ class Filters:
     mixed: list[frozenset[tuple[str, str]]] = field(default_factory=list)
 
     def values(self, facet: str) -> set[str] | None:
-        """The single value a facet is restricted to, or None; several groups of one facet intersect."""
+        """The values a single-valued facet (kind, type) is restricted to, or None; several groups of
+        one facet intersect (a document has one kind)."""
         allowed: set[str] | None = None
         for name, values in self.groups:
             if name == facet:
@@ -66,9 +68,17 @@ class Filters:
             allowed &= set(known)  # an unknown value matches nothing, as on Algolia
         return allowed
 
-    def procedure(self) -> str | None:
-        """A procedure every match applies to (an AND group of that one procedure), for the search."""
-        return next((next(iter(v)) for name, v in self.groups if name == "procedure" and len(v) == 1), None)
+    def required(self, facet: str) -> str | None:
+        """A value of a many-valued facet (tags, procedure) every match has (an AND group of that one
+        value), for the search to filter on; the other groups are applied to what it finds."""
+        return next((next(iter(v)) for name, v in self.groups if name == facet and len(v) == 1), None)
+
+    def searchable(self) -> bool:
+        """Whether the search service applies these filters exactly: one value per group, no mixed
+        group, and at most one group of each many-valued facet."""
+        many = [name for name, _ in self.groups if name in MANY_VALUED]
+        one_each = len(many) == len(set(many))
+        return one_each and not self.mixed and all(len(values) == 1 for _, values in self.groups)
 
     def procedures(self) -> set[str]:
         """Every procedure the filters name."""
@@ -191,23 +201,21 @@ def _one(index: int, request: dict[str, Any], chain: Sequence[str], locale: str 
 def _answer(
     query: str, filters: Filters, *, page: int, per_page: int, chain: Sequence[str], index: int
 ) -> Answer:
-    allowed = [filters.values(name) for name in FACETS]
-    if any(values is not None and not values for values in allowed):
+    kinds, types = filters.values("kind"), filters.values("type")
+    if (kinds is not None and not kinds) or (types is not None and not types):
         return Answer(hits=[], total=0, facets={name: Counter() for name in FACETS})
     if not query.strip():
         return _browse(filters, page=page, per_page=per_page, chain=chain)
-    single = all(len(values) == 1 for _, values in filters.groups) and not filters.mixed
-    if single and len(filters.procedures()) <= 1:
-        kinds, tags, types = allowed
+    if filters.searchable():
         result = _search(
             query,
             index,
             page=page,
             per_page=per_page,
             kind=next(iter(kinds)) if kinds else None,
-            tag=next(iter(tags)) if tags else None,
+            tag=filters.required("tags"),
             type=next(iter(types)) if types else None,
-            procedure=filters.procedure(),
+            procedure=filters.required("procedure"),
             chain=chain,
         )
         facets = {name: Counter(result.extra["facets"].get(name, {})) for name in FACETS}
@@ -219,11 +227,11 @@ def _gather(
     query: str, filters: Filters, *, page: int, per_page: int, chain: Sequence[str], index: int
 ) -> Answer:
     """Search with the single-valued filters, then apply the OR'ed ones here (see the module docstring)."""
-    single = {}
-    for name, arg in (("kind", "kind"), ("tags", "tag"), ("type", "type")):
+    single: dict[str, str | None] = {}
+    for name in ("kind", "type"):
         values = filters.values(name)
-        single[arg] = next(iter(values)) if values and len(values) == 1 else None
-    single["procedure"] = filters.procedure()
+        single[name] = next(iter(values)) if values and len(values) == 1 else None
+    single["tag"], single["procedure"] = filters.required("tags"), filters.required("procedure")
     gathered: list[dict[str, Any]] = []
     total = 0
     suggestion = None
