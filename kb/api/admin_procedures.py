@@ -19,6 +19,8 @@ from kb.schemas.procedures import (
     AdminProcedurePageSchema,
     AdminProcedureSchema,
     ProcedureInputSchema,
+    ProcedurePatchSchema,
+    ProcedureReplaceSchema,
 )
 from kb.services import procedure_editing, procedures
 from kb.services.preconditions import IfMatch
@@ -33,14 +35,6 @@ blp = Blueprint(
     description="Editing procedures (live as soon as written)",
 )
 protect(blp)
-
-
-class ProcedurePatchSchema(ProcedureInputSchema):
-    """Some fields of a procedure (named apart in the OpenAPI document)."""
-
-
-class ProcedureReplaceSchema(ProcedureInputSchema):
-    """A whole procedure (named apart in the OpenAPI document)."""
 
 
 @blp.route("")
@@ -90,7 +84,7 @@ class OneProcedure(MethodView):
 
     @requires("publisher")
     @operation(blp, "replaceProcedure")
-    @blp.arguments(ProcedureReplaceSchema(partial=("slug",)))
+    @blp.arguments(ProcedureReplaceSchema)
     @blp.response(200, AdminProcedureSchema)
     @errors(blp, *WRITE_ERRORS)
     @versioned(blp, if_match=REQUIRED)

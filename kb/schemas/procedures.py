@@ -49,6 +49,24 @@ class ProcedureInputSchema(ma.Schema):
     )
 
 
+class _ProcedureChangeSchema(ProcedureInputSchema):
+    slug = fields.String(
+        validate=Slug.validators,
+        metadata={
+            "readOnly": True,
+            "description": "Read-only once created (content names it): if sent, the procedure's own slug",
+        },
+    )
+
+
+class ProcedurePatchSchema(_ProcedureChangeSchema):
+    """Some fields of a procedure (named apart in the OpenAPI document)."""
+
+
+class ProcedureReplaceSchema(_ProcedureChangeSchema):
+    """A whole procedure (named apart in the OpenAPI document)."""
+
+
 class ProcedureSchema(ma.Schema):
     """A procedure as clients read it, in the best locale of the chain it has."""
 

@@ -113,3 +113,19 @@ def test_writes_are_audited(client: FlaskClient, auth: Headers) -> None:
         "procedure",
         "chemical-peel",
     )
+
+
+def test_the_slug_is_documented_read_only_on_changes(
+    client: FlaskClient, auth: dict[str, dict[str, str]]
+) -> None:
+    """Found by the fuzz (seed 1246529856): PATCH and PUT documented `slug` as writable, then refused
+    every other value (422). It is readOnly there; sending the procedure's own slug still works."""
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    for name in ("ProcedurePatch", "ProcedureReplace"):
+        assert schemas[name]["properties"]["slug"]["readOnly"] is True
+        assert "slug" not in schemas[name].get("required", [])
+    assert "readOnly" not in schemas["ProcedureInput"]["properties"]["slug"]
+    etag = client.get(f"{A}/microneedling", headers=auth["editor"]).headers["ETag"]
+    same = {"slug": "microneedling", "title": "Microneedling"}
+    response = client.put(f"{A}/microneedling", json=same, headers={**auth["publisher"], "If-Match": etag})
+    assert response.status_code == 200, response.get_json()
