@@ -5,6 +5,8 @@ fuzzing with negative data, stateful), an admin token through tests/schemathesis
     python -m tests.fuzz --seed 12345 --max-time 150
 
 A failure prints schemathesis's report with the seed, so it can be replayed with the same command.
+Exit status: 0 clean; 1 contract failures (schemathesis's checks); 3 the server answered a 5xx other
+than 503 (a crash: never acceptable), whatever schemathesis said: CI fails on 3 alone.
 Rate limiting is off on this server: the fuzzer's many 401s would otherwise lock its own address out.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -20,6 +23,9 @@ import urllib.request
 from pathlib import Path
 
 from tests.server import ROOT, environment, flask, gunicorn
+
+SERVER_ERROR = 3
+CRASH = re.compile(r'" (50[0-24-9]|5[1-9]\d) \d')  # an access-log line answered 5xx, 503 aside
 
 
 def main() -> int:
@@ -69,10 +75,14 @@ def main() -> int:
                 "PYTHONPATH": str(ROOT),
             }
             result = subprocess.run(command, env=run_env, cwd=ROOT, check=False, timeout=args.max_time + 600)
-            if result.returncode:
-                for log in instance.glob("gunicorn-*.log"):
-                    print(log.read_text()[-3000:])
-            return result.returncode
+        logs = "".join(log.read_text(errors="replace") for log in instance.glob("gunicorn-*.log"))
+        crashes = [line for line in logs.splitlines() if CRASH.search(line)]
+        if result.returncode or crashes:
+            print(logs[-3000:])
+        if crashes:
+            print(f"!! {len(crashes)} server error(s), the first: {crashes[0]}", flush=True)
+            return SERVER_ERROR
+        return 1 if result.returncode else 0
 
 
 def _token_id(base: str, secret: str, name: str) -> str:
