@@ -16,6 +16,7 @@ from kb.extensions import db
 from kb.models import Procedure
 from kb.models.types import utcnow
 from kb.schemas.procedures import ProcedureInputSchema
+from kb.services import procedure_feed
 from kb.services.localized import Chain
 from kb.services.pages import Page
 
@@ -85,7 +86,8 @@ def unknown(slugs: Iterable[str]) -> list[str]:
 
 
 def upsert(data: dict[str, Any]) -> str:
-    """Create or update one procedure from validated input; ``created``, ``updated`` or ``unchanged``."""
+    """Create or update one procedure from validated input; ``created``, ``updated`` or ``unchanged``.
+    A change is recorded in the changes feed (kb.services.procedure_feed) in the caller's transaction."""
     procedure = db.session.scalar(sa.select(Procedure).where(Procedure.slug == data["slug"]))
     values = {name: data[name] for name in Procedure.CONTENT_FIELDS}
     if procedure is None:
@@ -95,13 +97,16 @@ def upsert(data: dict[str, Any]) -> str:
                 slug=data["slug"], version=1, created_at=now, updated_at=now, published_at=now, **values
             )
         )
+        procedure_feed.record(data["slug"], 1, {}, procedure_feed.texts(values))
         return "created"
     if all(getattr(procedure, name) == value for name, value in values.items()):
         return "unchanged"
+    before = procedure_feed.texts(procedure)
     for name, value in values.items():
         setattr(procedure, name, value)
     procedure.version += 1
     procedure.updated_at = procedure.published_at = utcnow()
+    procedure_feed.record(procedure.slug, procedure.version, before, procedure_feed.texts(values))
     return "updated"
 
 
