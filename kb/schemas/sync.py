@@ -48,8 +48,9 @@ class SyncArgsSchema(LocaleArgsSchema):
     procedure = fields.String(
         validate=Slug.validators,
         metadata={
-            "description": "Sync only the content that applies to this procedure (slug); content that "
-            "stops applying to it comes as a tombstone. Without cursor only: a cursor carries it"
+            "description": "Sync only the content that applies to this procedure (slug), and the procedure "
+            "itself with its rules; content that stops applying to it comes as a tombstone. Without cursor "
+            "only: a cursor carries it"
         },
     )
 
