@@ -112,7 +112,7 @@ def token_create(name: str, role: str, expires_in_days: int | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Validate and report without writing.")
 @with_appcontext
 def import_command(file: Any, dry_run: bool) -> None:
-    """Import entries and articles from a JSON or NDJSON file (- for stdin), all or nothing.
+    """Import procedures, entries and articles from a JSON or NDJSON file (- for stdin), all or nothing.
 
     The file is read as a stream, once, and written in chunks: memory holds a chunk of items,
     whatever the file's size.
@@ -186,7 +186,7 @@ def cleanup_command() -> None:
 )
 @with_appcontext
 def export_command(fmt: str, output: Any) -> None:
-    """Export every entry and article (drafts too) in the format import takes."""
+    """Export every procedure, entry and article (drafts too) in the format import takes."""
     total = bulk.count()
     items = bulk.export_items()
     with click.progressbar(items, length=total, label="Exporting", file=sys.stderr) as bar:

@@ -9,10 +9,11 @@ E = "/api/v1/admin/entries"
 
 def test_feed_from_the_start_holds_the_seed(client: FlaskClient) -> None:
     body = client.get("/api/v1/changes").get_json()
-    assert len(body["data"]) == 11
+    assert len(body["data"]) == 12  # 10 entries, the article, the procedure (in the chain's locale)
     assert body["has_more"] is False
     assert {c["change"] for c in body["data"]} == {"upsert"}
-    assert {c["kind"] for c in body["data"]} == {"complication", "technique", "aftercare", "article"}
+    kinds = {"complication", "technique", "aftercare", "article", "procedure"}
+    assert {c["kind"] for c in body["data"]} == kinds
 
 
 def test_cursor_pages_and_then_only_new_changes(client: FlaskClient, auth: dict[str, dict[str, str]]) -> None:
@@ -20,7 +21,7 @@ def test_cursor_pages_and_then_only_new_changes(client: FlaskClient, auth: dict[
     assert len(first["data"]) == 4
     assert first["has_more"] is True
     rest = client.get(f"/api/v1/changes?since={first['next_cursor']}&limit=100").get_json()
-    assert len(rest["data"]) == 7
+    assert len(rest["data"]) == 8
     cursor = rest["next_cursor"]
     assert client.get(f"/api/v1/changes?since={cursor}").get_json()["data"] == []
 

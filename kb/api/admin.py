@@ -173,7 +173,9 @@ class Export(MethodView):
     @requires("editor")
     @operation(blp, "exportContent")
     @blp.arguments(ExportArgsSchema, location="query", as_kwargs=True)
-    @blp.response(200, description="Every entry and article, drafts too", content_type="application/json")
+    @blp.response(
+        200, description="Every procedure, entry and article, drafts too", content_type="application/json"
+    )
     @blp.alt_response(
         200, description="The same as NDJSON with format=ndjson", content_type=NDJSON, success=True
     )

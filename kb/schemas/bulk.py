@@ -11,6 +11,7 @@ from kb.models import STATUSES
 from kb.schemas.article import ArticleInputSchema
 from kb.schemas.entry import EntryInputSchema
 from kb.schemas.fields import TEXT_PATTERN, QueryArgsSchema, choice
+from kb.schemas.procedures import ProcedureInputSchema
 
 NDJSON = "application/x-ndjson"
 
@@ -58,16 +59,28 @@ EntryImportItemSchema = _import_item("entry", EntryInputSchema)
 ArticleImportItemSchema = _import_item("article", ArticleInputSchema)
 
 
+class ProcedureImportItemSchema(ma.Schema):
+    """A procedure in an import (and an export): it must come before the content that names it."""
+
+    type = fields.String(required=True, validate=validate.OneOf(["procedure"]))
+    id = fields.UUID(allow_none=True, metadata={"description": "Kept when creating; export gives it"})
+    procedure = fields.Nested(ProcedureInputSchema, required=True)
+
+
 class ImportBodySchema(ma.Schema):
     """The JSON import body (documentation only: kb.services.bulk validates items one by one)."""
 
     items = fields.List(
         fields.Dict(
             metadata={
-                "one_of": [EntryImportItemSchema, ArticleImportItemSchema],
+                "one_of": [EntryImportItemSchema, ArticleImportItemSchema, ProcedureImportItemSchema],
                 "discriminator": {
                     "propertyName": "type",
-                    "mapping": {"entry": EntryImportItemSchema, "article": ArticleImportItemSchema},
+                    "mapping": {
+                        "entry": EntryImportItemSchema,
+                        "article": ArticleImportItemSchema,
+                        "procedure": ProcedureImportItemSchema,
+                    },
                 },
             }
         ),
@@ -82,8 +95,9 @@ ITEMS_BODY: dict[str, Any] = {
             "schema": {
                 "type": "string",
                 "pattern": TEXT_PATTERN,
-                "description": "NDJSON: one EntryImportItem or ArticleImportItem JSON object per line, "
-                "as export?format=ndjson gives them",
+                "description": "NDJSON: one EntryImportItem, ArticleImportItem or ProcedureImportItem JSON "
+                "object per line, as export?format=ndjson gives them (procedures before the content "
+                "naming them)",
             }
         },
     }

@@ -27,7 +27,13 @@ class ChangesArgsSchema(LocaleArgsSchema):
 
 class ChangeSchema(ma.Schema):
     slug = fields.String(required=True)
-    kind = fields.String(required=True, metadata={"description": "Entry kind, or `article`"})
+    kind = fields.String(
+        required=True,
+        metadata={
+            "description": "Entry kind, `article`, or `procedure` (a procedure's title or summary in that "
+            "locale; its rules change with its entries' rows)"
+        },
+    )
     change = choice("ChangeType", ["upsert", "remove"], required=True)
     version = fields.Integer(required=True, metadata={"description": "The version in that locale"})
     locale = fields.String(

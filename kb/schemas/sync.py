@@ -12,6 +12,7 @@ from kb.schemas.details import Slug
 from kb.schemas.entry import EntrySchema
 from kb.schemas.fields import choice
 from kb.schemas.locale import LocaleArgsSchema
+from kb.schemas.procedures import ProcedureSchema, RulesSchema
 from kb.sync import cursors
 
 
@@ -47,8 +48,9 @@ class SyncArgsSchema(LocaleArgsSchema):
     procedure = fields.String(
         validate=Slug.validators,
         metadata={
-            "description": "Sync only the content that applies to this procedure (slug); content that "
-            "stops applying to it comes as a tombstone. Without cursor only: a cursor carries it"
+            "description": "Sync only the content that applies to this procedure (slug), and the procedure "
+            "itself with its rules; content that stops applying to it comes as a tombstone. Without cursor "
+            "only: a cursor carries it"
         },
     )
 
@@ -74,13 +76,27 @@ def _typed(base: type[ma.Schema], type_: str) -> type[ma.Schema]:
     return Typed
 
 
+class ProcedureWithRulesSchema(ProcedureSchema):
+    """A procedure as GET /api/v1/procedures/{slug} shows it, with its warning-sign rules."""
+
+    rules = fields.Nested(
+        RulesSchema,
+        required=True,
+        metadata={
+            "description": "Its warning-sign rules as GET /api/v1/procedures/{slug}/rules gives them along "
+            "the chain: evaluate them offline as the check does"
+        },
+    )
+
+
 SyncEntrySchema = _typed(EntrySchema, "entry")
 SyncArticleSchema = _typed(ArticleSchema, "article")
-_SCHEMAS = {"entry": SyncEntrySchema(), "article": SyncArticleSchema()}
+SyncProcedureSchema = _typed(ProcedureWithRulesSchema, "procedure")
+_SCHEMAS = {"entry": SyncEntrySchema(), "article": SyncArticleSchema(), "procedure": SyncProcedureSchema()}
 
 
 class SyncItemField(fields.Field):
-    """An entry or an article in its public detail shape, tagged with its ``type``."""
+    """An entry, an article or a procedure in its public detail shape, tagged with its ``type``."""
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         return _SCHEMAS[value["type"]].dump(value)
@@ -89,7 +105,11 @@ class SyncItemField(fields.Field):
 class TombstoneSchema(ma.Schema):
     slug = fields.String(required=True)
     kind = fields.String(
-        required=True, metadata={"description": "Entry kind, or `article`: with the slug, what to drop"}
+        required=True,
+        metadata={
+            "description": "Entry kind, `article` or `procedure`: with the slug, what to drop (an entry kind "
+            "names an entry)"
+        },
     )
     locale = fields.String(required=True, metadata={"description": "The locale of the item's last change"})
     version = fields.Integer(required=True, metadata={"description": "The version in that locale"})
@@ -99,17 +119,23 @@ class SyncPageSchema(ma.Schema):
     data = fields.List(
         SyncItemField(
             metadata={
-                "one_of": [SyncEntrySchema, SyncArticleSchema],
+                "one_of": [SyncEntrySchema, SyncArticleSchema, SyncProcedureSchema],
                 "discriminator": {
                     "propertyName": "type",
-                    "mapping": {"entry": SyncEntrySchema, "article": SyncArticleSchema},
+                    "mapping": {
+                        "entry": SyncEntrySchema,
+                        "article": SyncArticleSchema,
+                        "procedure": SyncProcedureSchema,
+                    },
                 },
             }
         ),
         required=True,
         metadata={
             "description": "Items to store (replacing any copy with the same type and slug), each exactly as "
-            "GET /api/v1/entries/{slug} or /api/v1/articles/{slug} shows it along the chain"
+            "GET /api/v1/entries/{slug}, /api/v1/articles/{slug} or /api/v1/procedures/{slug} shows it along "
+            "the chain (a procedure with its `rules`). A procedure comes again whenever its rules may have "
+            "changed: with its own writes and with each change of an entry that applies to it"
         },
     )
     tombstones = fields.List(

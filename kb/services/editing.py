@@ -149,11 +149,19 @@ def restore(res: Resource, slug: str, number: int, *, if_match: IfMatch, author:
         old = revision(res, slug, number)
         obj = get(res, slug)
         if_match.check(obj)
-        data = validate(res, {**old.snapshot, "slug": obj.slug}, serialized=True)
+        data = validate(res, {**_with_current(old.snapshot, obj), "slug": obj.slug}, serialized=True)
         check_references(res, data)
         translation_sync.check_source_locale(res, obj, data["locale"])
         publishing.save_draft(res, obj, data, author=author, message=f"restored revision {number}")
     return obj
+
+
+def _with_current(snapshot: dict[str, Any], obj: Any) -> dict[str, Any]:
+    """``snapshot`` with the draft's current ``procedures`` when it has none: a revision saved before
+    procedures existed (its snapshot lacks the key) says nothing about them, so restoring it keeps them."""
+    if "procedures" in snapshot:
+        return snapshot
+    return {**snapshot, "procedures": list(obj.procedures)}
 
 
 def review_due(*, days: int, page: int, per_page: int) -> Page:

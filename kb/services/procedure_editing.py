@@ -13,7 +13,7 @@ from kb.errors import ConflictError, ValidationFailed
 from kb.extensions import db
 from kb.models import Article, Entry, Procedure
 from kb.schemas.procedures import ProcedureInputSchema
-from kb.services import procedures
+from kb.services import procedure_feed, procedures
 from kb.services.pages import Page, order_by, paginate
 from kb.services.preconditions import IfMatch
 from kb.services.unit_of_work import unit_of_work
@@ -85,4 +85,5 @@ def delete(slug: str, *, if_match: IfMatch) -> None:
                 f"Content applies to {slug!r}; remove the procedure from it first.",
                 errors={"referenced_by": referrers},
             )
+        procedure_feed.record(slug, procedure.version, procedure_feed.texts(procedure), {})
         db.session.delete(procedure)

@@ -4,6 +4,7 @@ admin API), and which content and feed rows apply to each (see :mod:`kb.models.p
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from kb.extensions import db
 from kb.models import Procedure
 from kb.models.types import utcnow
 from kb.schemas.procedures import ProcedureInputSchema
+from kb.services import procedure_feed
 from kb.services.localized import Chain
 from kb.services.pages import Page
 
@@ -84,24 +86,35 @@ def unknown(slugs: Iterable[str]) -> list[str]:
     return sorted(wanted - found)
 
 
-def upsert(data: dict[str, Any]) -> str:
-    """Create or update one procedure from validated input; ``created``, ``updated`` or ``unchanged``."""
+def upsert(data: dict[str, Any], *, id: uuid.UUID | None = None) -> str:
+    """Create or update one procedure from validated input; ``created``, ``updated`` or ``unchanged``.
+    A change is recorded in the changes feed (kb.services.procedure_feed) in the caller's transaction;
+    a created procedure gets ``id`` if given (an import keeps the exported one)."""
     procedure = db.session.scalar(sa.select(Procedure).where(Procedure.slug == data["slug"]))
     values = {name: data[name] for name in Procedure.CONTENT_FIELDS}
     if procedure is None:
         now = utcnow()
         db.session.add(
             Procedure(
-                slug=data["slug"], version=1, created_at=now, updated_at=now, published_at=now, **values
+                id=id or uuid.uuid4(),
+                slug=data["slug"],
+                version=1,
+                created_at=now,
+                updated_at=now,
+                published_at=now,
+                **values,
             )
         )
+        procedure_feed.record(data["slug"], 1, {}, procedure_feed.texts(values))
         return "created"
     if all(getattr(procedure, name) == value for name, value in values.items()):
         return "unchanged"
+    before = procedure_feed.texts(procedure)
     for name, value in values.items():
         setattr(procedure, name, value)
     procedure.version += 1
     procedure.updated_at = procedure.published_at = utcnow()
+    procedure_feed.record(procedure.slug, procedure.version, before, procedure_feed.texts(values))
     return "updated"
 
 

@@ -3,7 +3,9 @@
 An item's public representation changes with its own publishes and unpublishes (in any locale: its
 ``translations`` listing names them all) and with those of the entries it names (an entry's
 ``related`` and ``details.prevention`` list only served entries; an article embeds its entries'
-summaries), all of which the feed records.
+summaries), all of which the feed records. A procedure's changes with its own writes and with every
+change of an entry that applies to it, or did until the change (its ``rules`` are built from those
+entries' warning signs): the feed records those procedures with each entry's row.
 """
 
 from __future__ import annotations
@@ -18,15 +20,17 @@ from kb.models import (
     LiveArticleProcedure,
     LiveEntry,
     LiveEntryProcedure,
+    Procedure,
 )
 from kb.services import localized
 
-Item = tuple[str, str]  # (type, slug): type is "entry" or "article"
+Item = tuple[str, str]  # (type, slug): type is "entry", "article" or "procedure"
+TYPED_KINDS = ("article", "procedure")  # feed kinds that are an item type; any other is an entry kind
 CHUNK = 50
 
 
 def _typed() -> sa.Subquery:
-    kind = sa.case((Change.kind == "article", "article"), else_="entry")
+    kind = sa.case(*((Change.kind == name, name) for name in TYPED_KINDS), else_="entry")
     return sa.select(kind.label("type"), Change.slug, Change.id).subquery()
 
 
@@ -68,11 +72,28 @@ def touched(after: int) -> dict[Item, int]:
     changed_entries = {slug: last for (type_, slug), last in items.items() if type_ == "entry"}
     for item, named in referrers(set(changed_entries)).items():
         items[item] = max(items.get(item, 0), *(changed_entries[slug] for slug in named))
+    for slug, last in of_entries(after).items():
+        items[("procedure", slug)] = max(items.get(("procedure", slug), 0), last)
     return items
 
 
+def of_entries(after: int) -> dict[str, int]:
+    """The procedures whose rules the entry changes after change ``after`` may have changed (those each
+    changed entry applied to before or after its change), each with the id of the latest such change."""
+    typed = _typed()
+    query = (
+        sa.select(ChangeProcedure.procedure, sa.func.max(typed.c.id))
+        .join(typed, typed.c.id == ChangeProcedure.change_id)
+        .where(typed.c.id > after, typed.c.type == "entry")
+        .group_by(ChangeProcedure.procedure)
+    )
+    return dict(db.session.execute(query).all())
+
+
 def attached_slugs(type_: str, procedure: str) -> sa.Select:
-    """SQL: the slugs of the live items of ``type_`` that apply to ``procedure``."""
+    """SQL: the slugs of the live items of ``type_`` that apply to ``procedure`` (of procedures: itself)."""
+    if type_ == "procedure":
+        return sa.select(Procedure.slug).where(Procedure.slug == procedure)
     if type_ == "article":
         link, live, key = LiveArticleProcedure, LiveArticle, LiveArticle.article_id
         on = link.article_id == key
@@ -91,7 +112,7 @@ def of_procedure(items: dict[Item, int], after: int, procedure: str) -> dict[Ite
         typed.c.id.in_(sa.select(ChangeProcedure.change_id).where(ChangeProcedure.procedure == procedure)),
     )
     relevant = {(t, s) for t, s in db.session.execute(tagged)}
-    for type_ in ("entry", "article"):
+    for type_ in ("entry", "article", "procedure"):
         relevant |= {(type_, s) for s in db.session.scalars(attached_slugs(type_, procedure))}
     return {item: last for item, last in items.items() if item in relevant}
 

@@ -88,7 +88,7 @@ def _valid_after(after: Any) -> bool:
     return (
         isinstance(after, list)
         and len(after) == 2
-        and after[0] in ("entry", "article")
+        and after[0] in ("entry", "article", "procedure")
         and isinstance(after[1], str)
         and len(after[1]) <= 120
         and _SLUG.fullmatch(after[1]) is not None

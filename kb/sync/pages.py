@@ -1,15 +1,16 @@
 """The pages of a sync: the initial sync, a consistent snapshot, and the deltas after it.
 
 The initial sync fixes ``S``, the newest change when it starts, and pages through the items served
-along the chain (entries, then articles, each by slug), leaving out every item the changes after ``S``
-may have touched (kb.sync.affected): those come in the delta that starts at ``S``, so an app that pages
-through while content changes loses nothing and gets nothing twice. A delta collapses the changes
-after its cursor per item, in the order of each item's latest change, and gives each item as it is
-now, or a tombstone when nothing of it is served along the chain any more.
+along the chain (entries, then articles, then procedures, each by slug), leaving out every item the
+changes after ``S`` may have touched (kb.sync.affected): those come in the delta that starts at ``S``,
+so an app that pages through while content changes loses nothing and gets nothing twice. A delta
+collapses the changes after its cursor per item, in the order of each item's latest change, and gives
+each item as it is now, or a tombstone when nothing of it is served along the chain any more.
 
-A sync of one procedure (``procedure=``) holds only the items that apply to it: the initial sync
-leaves the others out, and a delta gives the touched items that apply to it now, and a tombstone for
-each that applied to it within the delta's changes and does not any more.
+A sync of one procedure (``procedure=``) holds only the items that apply to it, and the procedure
+itself (with its rules): the initial sync leaves the others out, and a delta gives the touched items
+that apply to it now, and a tombstone for each that applied to it within the delta's changes and does
+not any more.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from kb.services.localized import Chain
 from kb.sync import affected, horizon, views
 from kb.sync.cursors import Cursor, encode
 
-TYPES = ("entry", "article")
+TYPES = ("entry", "article", "procedure")
 
 
 def start(chain: Chain, procedure: str | None = None) -> Cursor:
@@ -82,7 +83,7 @@ def _delta(cursor: Cursor, limit: int) -> dict[str, Any]:
     items = [item for item, _ in page]
     shown = views.current(items, cursor.chain)
     if cursor.procedure:  # an item that no longer applies to the procedure leaves the app's copy
-        shown = {item: view for item, view in shown.items() if cursor.procedure in view["procedures"]}
+        shown = {item: view for item, view in shown.items() if views.applies_to(view, cursor.procedure)}
     own = affected.latest(cursor.at) if len(shown) < len(items) else {}
     # one not served any more: a tombstone from its own last change (an item only naming one has none)
     gone = views.tombstones(own[item] for item in items if item not in shown and item in own)

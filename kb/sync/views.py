@@ -1,5 +1,6 @@
 """What an app holds of an item along a chain: the item as its public detail read shows it (tagged
-with its ``type``), or a tombstone when nothing of it is served along the chain any more."""
+with its ``type``; a procedure with its ``rules`` as ``GET /api/v1/procedures/<slug>/rules`` gives
+them, to evaluate offline), or a tombstone when nothing of it is served along the chain any more."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from kb.extensions import db
-from kb.models import Change, LiveArticle, LiveEntry
-from kb.services import articles, localized
+from kb.models import Change, LiveArticle, LiveEntry, Procedure
+from kb.services import articles, localized, procedures
+from kb.services.guidance import service as guidance
 from kb.services.localized import Chain
 from kb.sync.affected import Item
 
@@ -28,7 +30,27 @@ def current(items: Iterable[Item], chain: Chain) -> dict[Item, dict[str, Any]]:
         lives = list(db.session.scalars(sa.select(LiveArticle).where(LiveArticle.slug.in_(article_slugs))))
         for view in localized.articles(lives, chain):
             views[("article", view["slug"])] = {"type": "article", **articles.embed(view, chain=chain)}
+    views.update(_procedures([slug for type_, slug in wanted if type_ == "procedure"], chain))
     return views
+
+
+def _procedures(slugs: list[str], chain: Chain) -> dict[Item, dict[str, Any]]:
+    """The procedures among ``slugs`` served along ``chain``, each with its rules."""
+    if not slugs:
+        return {}
+    found: dict[Item, dict[str, Any]] = {}
+    for procedure in db.session.scalars(sa.select(Procedure).where(Procedure.slug.in_(slugs))):
+        if (view := procedures.view(procedure, chain)) is not None:
+            rules = guidance.rules_document(procedure.slug, chain=chain)
+            found[("procedure", procedure.slug)] = {"type": "procedure", **view, "rules": rules}
+    return found
+
+
+def applies_to(view: dict[str, Any], procedure: str) -> bool:
+    """Whether the item ``view`` belongs in a sync of ``procedure``'s content."""
+    if view["type"] == "procedure":
+        return bool(view["slug"] == procedure)
+    return procedure in view["procedures"]
 
 
 def tombstones(last_ids: Iterable[int]) -> list[dict[str, Any]]:
@@ -43,5 +65,8 @@ def tombstones(last_ids: Iterable[int]) -> list[dict[str, Any]]:
 def served_slugs(type_: str, chain: Chain) -> Any:
     """SQL: the slug column of the live model of ``type_``, and the condition it is served along
     ``chain``."""
+    if type_ == "procedure":  # few, their texts in JSON: which are served is decided here
+        served = [p.slug for p in db.session.scalars(sa.select(Procedure)) if procedures.view(p, chain)]
+        return Procedure.slug, Procedure.slug.in_(served)
     model = LiveArticle if type_ == "article" else LiveEntry
     return model.slug, localized.served_locale(type_, chain).is_not(None)

@@ -10,12 +10,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from kb.extensions import db
-from kb.services import procedures
-from tests.conftest import ROOT, make_app
+from tests.conftest import NEW_ENTRY, make_app
 
 Headers = dict[str, dict[str, str]]
 IMPORT, EXPORT = "/api/v1/admin/import", "/api/v1/admin/export"
+ADMIN_PROCEDURES = "/api/v1/admin/procedures"
 
 
 def export(client: FlaskClient, headers: dict[str, str], fmt: str = "json") -> str:
@@ -39,7 +38,11 @@ def public_view(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def comparable(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(items, key=lambda item: (item["type"], item["draft"]["slug"]))
+    return sorted(items, key=lambda item: (item["type"], slug_of(item)))
+
+
+def slug_of(item: dict[str, Any]) -> str:
+    return str((item.get("draft") or item.get("procedure"))["slug"])
 
 
 def test_export_has_drafts_and_live_copies(client: FlaskClient, auth: Headers) -> None:
@@ -50,8 +53,19 @@ def test_export_has_drafts_and_live_copies(client: FlaskClient, auth: Headers) -
         headers={**auth["editor"], "If-Match": etag},
     )
     items = json.loads(export(client, auth["editor"]))["items"]
-    assert len(items) == 11
-    bruising = next(i for i in items if i["draft"]["slug"] == "bruising")
+    assert len(items) == 12
+    assert items[0] == {
+        "type": "procedure",
+        "id": client.get("/api/v1/procedures/microneedling").get_json()["id"],
+        "procedure": {
+            k: v
+            for k, v in client.get(f"{ADMIN_PROCEDURES}/microneedling", headers=auth["editor"])
+            .get_json()
+            .items()
+            if k in ("slug", "title", "summary", "locale", "translations")
+        },
+    }  # procedures first: content names them
+    bruising = next(i for i in items if slug_of(i) == "bruising")
     assert bruising["draft"]["title"] == "Draft title"
     assert bruising["live"]["title"] == "Bruising"
     assert bruising["status"] == "published"
@@ -68,19 +82,19 @@ def test_round_trip_into_an_empty_database(
         headers={**auth["editor"], "If-Match": etag},
     )
     client.post("/api/v1/admin/entries/infection/archive", headers=auth["publisher"])
+    peel = {"slug": "chemical-peel", "title": "Chemical peel", "translations": {"es": {"title": "Peeling"}}}
+    assert client.post(ADMIN_PROCEDURES, json=peel, headers=auth["publisher"]).status_code == 201
     dumped = export(client, auth["editor"], fmt)
     public_before = client.get("/api/v1/entries?per_page=100").get_json()["data"]
+    procedures_before = public_procedures(client)
     file = tmp_path / f"export.{fmt}"
     file.write_text(dumped, encoding="utf-8")
 
-    empty_app = make_app(tmp_path / "second")
-    with empty_app.app_context():  # procedures come with the migrations or seed/, not with an export
-        procedures.load_folder(ROOT / "seed" / "procedures")
-        db.session.commit()
+    empty_app = make_app(tmp_path / "second")  # no procedures: the export brings them
     runner = empty_app.test_cli_runner()
     result = runner.invoke(args=["import", str(file)])
     assert result.exit_code == 0, result.output
-    assert "11 created" in result.output
+    assert "13 created" in result.output
     assert runner.invoke(args=["token", "create", "--name", "x", "--role", "editor"]).exit_code == 0
     secret = runner.invoke(args=["token", "create", "--name", "y", "--role", "editor"]).output.split()[-1]
     other = empty_app.test_client()
@@ -88,11 +102,71 @@ def test_round_trip_into_an_empty_database(
     assert comparable(parse(again.get_data(as_text=True), fmt)) == comparable(parse(dumped, fmt))
     public_after = other.get("/api/v1/entries?per_page=100").get_json()["data"]
     assert public_view(public_after) == public_view(public_before)
+    assert public_procedures(other) == procedures_before  # ids kept; rules from the imported entries
+    feed = other.get("/api/v1/changes", query_string={"procedure": "chemical-peel", "locale": "es"})
+    assert [(c["kind"], c["change"], c["locale"]) for c in feed.get_json()["data"]] == [
+        ("procedure", "upsert", "en"),
+        ("procedure", "upsert", "es"),
+    ]
+
+
+def public_procedures(client: FlaskClient) -> list[dict[str, Any]]:
+    """Every public procedure in English and Spanish with its rules, without what an import re-times."""
+    found = []
+    for locale in ("en", "es"):
+        listed = client.get("/api/v1/procedures", query_string={"locale": locale}).get_json()["data"]
+        for procedure in listed:
+            path = f"/api/v1/procedures/{procedure['slug']}"
+            rules = client.get(f"{path}/rules", query_string={"locale": locale}).get_json()
+            found.append({**public_view([procedure])[0], "rules": rules})
+    assert found
+    return found
+
+
+def test_an_import_creates_procedures_before_the_content_naming_them(
+    client: FlaskClient, auth: Headers
+) -> None:
+    peel = {"type": "procedure", "procedure": {"slug": "chemical-peel", "title": "Chemical peel"}}
+    entry = {
+        "type": "entry",
+        "status": "published",
+        "draft": {**NEW_ENTRY, "procedures": ["chemical-peel"]},
+        "live": {**NEW_ENTRY, "procedures": ["chemical-peel"]},
+    }
+    late = client.post(IMPORT, json={"items": [entry, peel]}, headers=auth["admin"])
+    assert late.status_code == 422
+    assert late.mimetype == "application/problem+json"
+    assert "procedures" in late.get_json()["errors"]["items[0]"]["draft"]
+    assert client.get("/api/v1/procedures/chemical-peel").status_code == 404
+    for bad, field in (
+        ({**peel, "procedure": {"slug": "Chemical Peel", "title": "x"}}, "procedure"),
+        ({"type": "procedure"}, "procedure"),
+        ({**peel, "draft": {}}, "draft"),
+        ({**peel, "id": "not-a-uuid"}, "id"),
+    ):
+        refused = client.post(IMPORT, json={"items": [bad]}, headers=auth["admin"])
+        assert refused.status_code == 422, bad
+        assert field in refused.get_json()["errors"]["items[0]"], bad
+    twice = client.post(IMPORT, json={"items": [peel, peel]}, headers=auth["admin"])
+    assert twice.status_code == 422
+    report = client.post(IMPORT, json={"items": [peel, entry]}, headers=auth["admin"])
+    assert report.status_code == 200, report.get_json()
+    assert report.get_json()["created"] == ["procedure:chemical-peel", f"entry:{NEW_ENTRY['slug']}"]
+    assert client.get("/api/v1/procedures/chemical-peel").get_json()["title"] == "Chemical peel"
+    listed = client.get("/api/v1/entries?procedure=chemical-peel").get_json()["data"]
+    assert [e["slug"] for e in listed] == [NEW_ENTRY["slug"]]
+    again = client.post(
+        IMPORT,
+        json={"items": [{**peel, "procedure": {**peel["procedure"], "title": "Peel"}}]},
+        headers=auth["admin"],
+    )
+    assert again.get_json()["updated"] == ["procedure:chemical-peel"]
+    assert client.get("/api/v1/procedures/chemical-peel").get_json()["title"] == "Peel"
 
 
 def test_import_upserts_dry_run_and_reports(client: FlaskClient, auth: Headers) -> None:
     items = json.loads(export(client, auth["editor"]))["items"]
-    bruising = next(i for i in items if i["draft"]["slug"] == "bruising")
+    bruising = next(i for i in items if slug_of(i) == "bruising")
     bruising["draft"]["title"] = bruising["live"]["title"] = "Bruising, imported"
     dry = client.post(f"{IMPORT}?dry_run=true", json={"items": items}, headers=auth["admin"])
     assert dry.status_code == 200, dry.get_json()
@@ -100,7 +174,7 @@ def test_import_upserts_dry_run_and_reports(client: FlaskClient, auth: Headers) 
     assert client.get("/api/v1/entries/bruising").get_json()["title"] == "Bruising"
     real = client.post(IMPORT, json={"items": items}, headers=auth["admin"])
     assert real.get_json()["updated"] == ["entry:bruising"]
-    assert len(real.get_json()["unchanged"]) == 10
+    assert len(real.get_json()["unchanged"]) == 11
     assert client.get("/api/v1/entries/bruising").get_json()["title"] == "Bruising, imported"
 
 
@@ -110,11 +184,11 @@ def test_ndjson_over_http(client: FlaskClient, auth: Headers) -> None:
         IMPORT, data=text, headers={**auth["admin"], "Content-Type": "application/x-ndjson"}
     )
     assert response.status_code == 200
-    assert len(response.get_json()["unchanged"]) == 11
+    assert len(response.get_json()["unchanged"]) == 12
 
 
 def test_import_is_all_or_nothing_with_item_errors(client: FlaskClient, auth: Headers) -> None:
-    items = json.loads(export(client, auth["editor"]))["items"]
+    items = [i for i in json.loads(export(client, auth["editor"]))["items"] if i["type"] != "procedure"]
     items[0]["draft"]["title"] = "Changed but never saved"
     items[3]["draft"]["kind"] = "banana"
     items[5]["draft"]["related"] = ["does-not-exist"]
@@ -125,7 +199,7 @@ def test_import_is_all_or_nothing_with_item_errors(client: FlaskClient, auth: He
     assert set(errors) == {"items[3]", "items[5]", f"items[{len(items) - 1}]"}
     assert "kind" in errors["items[3]"]["draft"]
     after = json.loads(export(client, auth["editor"]))["items"]
-    assert after[0]["draft"]["title"] != "Changed but never saved"
+    assert after[1]["draft"]["title"] != "Changed but never saved"
 
 
 @pytest.mark.parametrize(
@@ -150,10 +224,10 @@ def test_cli_export_and_dry_run_import(app: Flask, tmp_path: Path) -> None:
     out = tmp_path / "all.ndjson"
     result = runner.invoke(args=["export", "--format", "ndjson", "--output", str(out)])
     assert result.exit_code == 0, result.output
-    assert len(out.read_text().splitlines()) == 11
+    assert len(out.read_text().splitlines()) == 12
     dry = runner.invoke(args=["import", "--dry-run", str(out)])
     assert dry.exit_code == 0, dry.output
-    assert "Would import 11 item(s): 0 created, 0 updated, 11 unchanged." in dry.output
+    assert "Would import 12 item(s): 0 created, 0 updated, 12 unchanged." in dry.output
     bad = tmp_path / "bad.json"
     bad.write_text('{"items": [{"type": "entry", "draft": {"slug": "x"}}]}')
     failed = runner.invoke(args=["import", str(bad)])

@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
+
+from kb.extensions import db
+from kb.models import Entry, Revision
 
 E = "/api/v1/admin/entries"
 Headers = dict[str, dict[str, str]]
@@ -289,3 +294,39 @@ def test_review_due(client: FlaskClient, auth: Headers) -> None:
     assert due[0]["slug"] == "post-treatment-swelling"
     within = client.get("/api/v1/admin/review-due?days=3650", headers=auth["editor"]).get_json()["data"]
     assert len(within) > 1
+
+
+def test_restoring_a_revision_from_before_procedures_keeps_them(
+    app: Flask, client: FlaskClient, auth: Headers
+) -> None:
+    """A revision saved before the procedures migration has no ``procedures`` in its snapshot: restoring
+    it keeps the draft's procedures (a snapshot that has the key still restores what it holds)."""
+    with app.app_context():  # revision 1 as the migration left it: saved before procedures existed
+        old = db.session.scalar(
+            sa.select(Revision)
+            .join(Entry, Entry.id == Revision.object_id)
+            .where(Revision.object_type == "entry", Entry.slug == "bruising", Revision.number == 1)
+        )
+        old.snapshot = {k: v for k, v in old.snapshot.items() if k != "procedures"}
+        db.session.commit()
+    etag = read(client, auth["editor"], "bruising")[1]
+    changed = client.patch(
+        f"{E}/bruising", json={"title": "Bruises"}, headers={**auth["editor"], "If-Match": etag}
+    )
+    assert changed.status_code == 200, changed.get_json()
+    restored = client.post(
+        f"{E}/bruising/revisions/1/restore", headers={**auth["editor"], "If-Match": changed.headers["ETag"]}
+    )
+    assert restored.status_code == 200, restored.get_json()
+    assert restored.get_json()["title"] == "Bruising"
+    assert restored.get_json()["procedures"] == ["microneedling"]
+    cleared = client.patch(
+        f"{E}/bruising",
+        json={"procedures": []},
+        headers={**auth["editor"], "If-Match": restored.headers["ETag"]},
+    )
+    again = client.post(
+        f"{E}/bruising/revisions/3/restore", headers={**auth["editor"], "If-Match": cleared.headers["ETag"]}
+    )
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json()["procedures"] == ["microneedling"]  # revision 3 has the key: restored as is

@@ -92,7 +92,7 @@ class OfflineApp:
             self.items[key] = item
             self.received.append(key)
         for stone in page["tombstones"]:
-            key = ("article" if stone["kind"] == "article" else "entry", stone["slug"])
+            key = (stone["kind"] if stone["kind"] in ("article", "procedure") else "entry", stone["slug"])
             self.items.pop(key, None)
             self.dropped.append(key)
         self.cursor = page["next_cursor"]
@@ -125,4 +125,16 @@ def published(client: FlaskClient, locale: str) -> dict[Item, dict[str, Any]]:
             if page >= body["meta"]["pages"]:
                 break
             page += 1
+    listed = client.get("/api/v1/procedures", query_string={"locale": locale, "per_page": 100})
+    assert listed.status_code == 200
+    for summary in listed.get_json()["data"]:
+        found[("procedure", summary["slug"])] = procedure(client, summary["slug"], locale)
     return found
+
+
+def procedure(client: FlaskClient, slug: str, locale: str) -> dict[str, Any]:
+    """Procedure ``slug`` as a sync item: its public read with its rules read."""
+    detail = client.get(f"/api/v1/procedures/{slug}", query_string={"locale": locale})
+    rules = client.get(f"/api/v1/procedures/{slug}/rules", query_string={"locale": locale})
+    assert detail.status_code == rules.status_code == 200
+    return {"type": "procedure", **detail.get_json(), "rules": rules.get_json()}

@@ -24,7 +24,7 @@ def test_an_initial_sync_in_small_pages_holds_exactly_the_published_content(clie
         assert len(app.received) == len(set(app.received)) == len(app.items)
         assert app.dropped == []
         assert app.items == published(client, locale)
-        assert {key[0] for key in app.items} == {"entry", "article"}
+        assert {key[0] for key in app.items} == {"entry", "article", "procedure"}
         assert {item["locale"] for item in app.items.values()} == {locale}  # the seed is translated
 
 
@@ -255,8 +255,11 @@ def test_the_document_describes_sync(client: FlaskClient) -> None:
     page = spec["components"]["schemas"]["SyncPage"]
     item = page["properties"]["data"]["items"]
     assert item["discriminator"]["propertyName"] == "type"
-    assert set(item["discriminator"]["mapping"]) == {"entry", "article"}
+    assert set(item["discriminator"]["mapping"]) == {"entry", "article", "procedure"}
     assert spec["components"]["schemas"]["SyncEntry"]["properties"]["type"]["enum"] == ["entry"]
+    procedure = spec["components"]["schemas"]["SyncProcedure"]
+    assert procedure["properties"]["type"]["enum"] == ["procedure"]
+    assert {"rules", "slug", "title", "summary", "version"} <= set(procedure["required"])
     assert set(spec["components"]["schemas"]["Tombstone"]["required"]) == {
         "slug",
         "kind",

@@ -13,7 +13,7 @@ SEED = {("entry", slug) for slug in (
     "avoid-harsh-skincare-products", "avoid-sun-exposure", "bruising", "excessive-redness", "infection",
     "needle-depth-adjustment", "persistent-pain", "pre-treatment-consultation",
     "sterile-equipment-and-protocols", "when-to-seek-professional-help",
-)} | {("article", "microneedling-complications")}  # fmt: skip
+)} | {("article", "microneedling-complications"), ("procedure", "microneedling")}  # fmt: skip
 
 
 class ProcedureApp(OfflineApp):
@@ -35,7 +35,7 @@ def test_a_procedure_sync_holds_its_content_only(client: FlaskClient, auth: Head
     needling.sync()
     peeling.sync()
     assert set(needling.items) == SEED
-    assert peeling.items == {}
+    assert set(peeling.items) == {("procedure", "chemical-peel")}  # the procedure itself, no content
 
     editor = Editor(client, auth)
     editor.create({**technique("attached", "Attached"), "procedures": ["microneedling"]})
@@ -48,14 +48,22 @@ def test_a_procedure_sync_holds_its_content_only(client: FlaskClient, auth: Head
 
     needling.sync()
     assert ("entry", "attached") in needling.received
+    assert ("procedure", "microneedling") in needling.received  # its entries changed: its rules may have
     assert set(needling.dropped) == {("entry", "bruising"), ("entry", "infection")}
     assert not {("entry", "unattached"), ("entry", "bruising")} & set(needling.received)
     assert set(needling.items) == SEED - {("entry", "bruising"), ("entry", "infection")} | {
         ("entry", "attached")
     }
-    assert all("microneedling" in item["procedures"] for item in needling.items.values())
+    assert all(
+        "microneedling" in item["procedures"]
+        for item in needling.items.values()
+        if item["type"] != "procedure"
+    )
     peeling.sync()
-    assert set(peeling.items) == {("entry", "bruising")}
+    assert set(peeling.items) == {("entry", "bruising"), ("procedure", "chemical-peel")}
+    assert ("procedure", "chemical-peel") in peeling.received  # bruising's warning signs are its rules now
+    rules = peeling.items[("procedure", "chemical-peel")]["rules"]
+    assert {sign["entry"]["slug"] for sign in rules["signs"]} == {"bruising"}
     # A fresh sync of the procedure holds what the incremental one does.
     fresh = ProcedureApp(client, "microneedling")
     fresh.sync()

@@ -1,7 +1,8 @@
-"""Bulk import and export: every entry and article, drafts and live copies, as JSON or NDJSON.
+"""Bulk import and export: every procedure, entry and article, drafts and live copies, as JSON or NDJSON.
 
 An item is ``{"type": "entry" | "article", "id", "status", "draft": {...}, "live": {...} | null}``, and
-``"translations": [...]`` when it has any (kb.services.translation_bulk).
+``"translations": [...]`` when it has any (kb.services.translation_bulk); a procedure is
+``{"type": "procedure", "id", "procedure": {...}}`` and comes before the content that names it.
 Export then import into an empty database reproduces the content. Import upserts by slug and is one
 unit of work: all or nothing. It streams: items are read (:mod:`.reader`), validated once
 (:mod:`.items`) and written in chunks (:mod:`.writer`) in one pass, so memory holds a chunk whatever

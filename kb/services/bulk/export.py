@@ -1,4 +1,5 @@
-"""Exporting every entry and article, drafts, live copies and translations, in the format import takes."""
+"""Exporting every procedure, entry and article (drafts, live copies and translations), in the format
+import takes."""
 
 from __future__ import annotations
 
@@ -10,18 +11,26 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from kb.extensions import db
+from kb.models import Procedure
 from kb.services import publishing, translation_bulk
 from kb.services.resources import ARTICLE, ENTRY
 
 
 def count() -> int:
-    return sum(
-        db.session.scalar(sa.select(sa.func.count()).select_from(res.model)) or 0 for res in (ENTRY, ARTICLE)
-    )
+    models = (Procedure, ENTRY.model, ARTICLE.model)
+    return sum(db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0 for model in models)
+
+
+def procedure_items() -> Iterator[dict[str, Any]]:
+    """Every procedure as an import item, by slug."""
+    for procedure in db.session.scalars(sa.select(Procedure).order_by(Procedure.slug)):
+        fields = {"slug": procedure.slug, **{n: getattr(procedure, n) for n in Procedure.CONTENT_FIELDS}}
+        yield {"type": "procedure", "id": str(procedure.id), "procedure": fields}
 
 
 def export_items() -> Iterator[dict[str, Any]]:
-    """Every entry, then every article, each with its draft and live copy, from one read snapshot.
+    """Every procedure (content names them: import needs them first), then every entry, then every
+    article, each with its draft and live copy, from one read snapshot.
 
     The export is one read-only transaction (SQLite: a deferred read in WAL mode; PostgreSQL:
     REPEATABLE READ), so what it streams is consistent however long the client takes to read it, and
@@ -32,6 +41,7 @@ def export_items() -> Iterator[dict[str, Any]]:
         db.session.connection(
             execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
         )
+    yield from procedure_items()
     for res in (ENTRY, ARTICLE):
         query = (
             sa.select(res.model)

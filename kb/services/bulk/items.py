@@ -1,5 +1,6 @@
 """Validating an import's items, each once: its shape, its draft and live copy, duplicates, and the
-entries it references (checked at the end, since a reference may name an entry imported later).
+entries it references (checked at the end, since a reference may name an entry imported later). A
+procedure item is checked whole; the procedures content names must exist or come earlier in the import.
 
 Errors are bounded: the first ``MAX_REPORTED_ERRORS`` invalid items are listed, all are counted.
 """
@@ -14,11 +15,14 @@ import marshmallow as ma
 
 from kb.errors import ValidationFailed
 from kb.models import STATUSES
+from kb.schemas.procedures import ProcedureInputSchema
 from kb.services import procedures, translation_bulk
 from kb.services.resources import RESOURCES, Resource
 
 MAX_REPORTED_ERRORS = 20  # an invalid import lists its first errors and counts them all
 ITEM_FIELDS = {"type", "id", "status", "draft", "live", "translations"}
+PROCEDURE = "procedure"  # an item of this type holds a procedure: {"type", "id", "procedure"}
+PROCEDURE_FIELDS = {"type", "id", "procedure"}
 
 
 class InvalidImport(ValidationFailed):
@@ -46,6 +50,18 @@ class Item:
         return self.draft["slug"]
 
 
+@dataclass
+class ProcedureItem:
+    """One valid procedure: the id a created one gets, and its fields (kb.schemas.procedures)."""
+
+    id: uuid.UUID | None
+    data: dict[str, Any]
+
+    @property
+    def slug(self) -> str:
+        return str(self.data["slug"])
+
+
 class Checker:
     """Validates the items of one import in order (``check``), then their references (``finish``).
 
@@ -61,26 +77,33 @@ class Checker:
         self.count = 0
         self._first: dict[tuple[str, str], int] = {}
         self._unresolved: dict[int, dict[str, set[str]]] = {}
-        self.procedures = procedures.known()
+        self.procedures = procedures.known()  # and those the import gave so far
+        self.procedure_schema = ProcedureInputSchema()
 
     @property
     def failed(self) -> bool:
         return self.error_count > 0
 
-    def check(self, value: Any) -> Item | None:
-        """The next item, validated, or None when it is invalid (its errors are recorded)."""
+    def check(self, value: Any) -> Item | ProcedureItem | None:
+        """The next item, validated, or None when it is invalid (its errors are recorded). A procedure
+        must come before the content that names it (export gives procedures first)."""
         n = self.count
         self.count += 1
         try:
-            item = self._load(value)
+            item = self._load_procedure(value) if _is_procedure(value) else self._load(value)
         except ma.ValidationError as exc:
             self._fail(n, exc.messages)
             return None
-        key = (item.res.name, item.slug)
+        part, key = ("procedure", (PROCEDURE, item.slug))
+        if isinstance(item, Item):
+            part, key = "draft", (item.res.name, item.slug)
         if key in self._first:
-            self._fail(n, {"draft": {"slug": [f"Repeats items[{self._first[key]}]."]}})
+            self._fail(n, {part: {"slug": [f"Repeats items[{self._first[key]}]."]}})
             return None
         self._first[key] = n
+        if isinstance(item, ProcedureItem):
+            self.procedures.add(item.slug)
+            return item
         for part, data in (("draft", item.draft), ("live", item.live)):
             if data and (unknown := sorted(set(data["procedures"]) - self.procedures)):
                 self._fail(n, {part: {"procedures": [f"Unknown procedure: {slug}" for slug in unknown]}})
@@ -118,6 +141,21 @@ class Checker:
         if len(self.errors) < MAX_REPORTED_ERRORS:
             self.errors[f"items[{n}]"] = messages
 
+    def _load_procedure(self, value: dict[str, Any]) -> ProcedureItem:
+        if unknown := set(value) - PROCEDURE_FIELDS:
+            raise ma.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+        try:
+            object_id = uuid.UUID(value["id"]) if value.get("id") is not None else None
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise ma.ValidationError({"id": ["Not a valid UUID."]}) from exc
+        if value.get("procedure") is None:
+            raise ma.ValidationError({"procedure": ["Missing data for required field."]})
+        try:
+            data = self.procedure_schema.load(value["procedure"])
+        except ma.ValidationError as exc:
+            raise ma.ValidationError({"procedure": exc.messages}) from exc
+        return ProcedureItem(id=object_id, data=data)
+
     def _load(self, value: Any) -> Item:
         if not isinstance(value, dict):
             raise ma.ValidationError(["Each item must be an object."])
@@ -126,7 +164,7 @@ class Checker:
         kind = value.get("type")
         res = RESOURCES.get(kind) if isinstance(kind, str) else None
         if res is None:
-            raise ma.ValidationError({"type": [f"Must be one of: {', '.join(RESOURCES)}."]})
+            raise ma.ValidationError({"type": [f"Must be one of: {', '.join([*RESOURCES, PROCEDURE])}."]})
         status = value.get("status", "draft")
         if status not in STATUSES:
             raise ma.ValidationError({"status": [f"Must be one of: {', '.join(STATUSES)}."]})
@@ -164,6 +202,10 @@ class Checker:
             raise ma.ValidationError(messages)
         draft, live = loaded["draft"], loaded.get("live")
         return Item(res=res, id=object_id, status=status, draft=draft, live=live, translations=found)
+
+
+def _is_procedure(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("type") == PROCEDURE
 
 
 def _all_references(res: Resource, data: dict[str, Any]) -> set[str]:

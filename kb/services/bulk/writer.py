@@ -6,7 +6,8 @@ tag rows, its changes-feed row and search outbox row, and its webhook events (kb
 ``<type>.published`` a manual publish emits); exactly what saving the live copy, publishing it and
 saving the draft write one by one; a new object's translations are then written through the ORM
 (:mod:`kb.services.translation_bulk`). Existing objects go through :mod:`kb.services.publishing`
-as an edit does. Items are written in the order given; after each chunk the session is emptied, so
+as an edit does; a procedure is upserted as the admin API writes one (kb.services.procedures, with
+its feed rows). Items are written in the order given; after each chunk the session is emptied, so
 memory holds one chunk whatever the import's size.
 """
 
@@ -21,8 +22,8 @@ from sqlalchemy.orm import selectinload
 from kb.extensions import db
 from kb.models import Change, ChangeProcedure, Revision, SearchOutbox
 from kb.models.types import utcnow
-from kb.services import changes, generation, indexing, publishing, translation_bulk
-from kb.services.bulk.items import Item
+from kb.services import changes, generation, indexing, procedures, publishing, translation_bulk
+from kb.services.bulk.items import Item, ProcedureItem
 from kb.services.resources import Resource
 from kb.services.unit_of_work import OUTBOX_WRITTEN
 from kb.webhooks import events as webhook_events
@@ -37,7 +38,7 @@ class Writer:
         self.report = report
         self.author = author
         self.written = 0
-        self._items: list[Item] = []
+        self._items: list[Item | ProcedureItem] = []
         self._rows: dict[sa.Table, list[dict[str, Any]]] = {}
         self._indexed: list[uuid.UUID] = []
         self._events: list[webhook_events.Content] = []  # of the rows collected, emitted with them
@@ -45,7 +46,7 @@ class Writer:
         self._postgres = db.session.get_bind().dialect.name == "postgresql"
         self._feed_locked = False
 
-    def add(self, item: Item) -> None:
+    def add(self, item: Item | ProcedureItem) -> None:
         self._items.append(item)
         if len(self._items) >= CHUNK:
             self.flush()
@@ -54,8 +55,13 @@ class Writer:
         items, self._items = self._items, []
         if not items:
             return
-        existing = self._existing(items)
+        existing = self._existing([item for item in items if isinstance(item, Item)])
         for item in items:
+            if isinstance(item, ProcedureItem):
+                self._insert()  # the rows before it first: the feed keeps the items' order
+                outcome = procedures.upsert(item.data, id=item.id)
+                getattr(self.report, outcome).append(f"procedure:{item.slug}")
+                continue
             obj = existing.get((item.res.name, item.slug))
             if obj is None:
                 object_id = self._new(item)
