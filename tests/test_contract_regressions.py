@@ -370,7 +370,7 @@ def test_a_failed_import_job_has_the_shape_the_document_gives(
     allow: now its error is under ``body``, as a synchronous import's 422 names it."""
     response = client.post(
         "/api/v1/admin/import",
-        data="not json\n",
+        data="{not json\n",  # starts as JSON would: refused by the job, not up front
         headers={**auth["admin"], "Prefer": "respond-async", "Content-Type": "application/x-ndjson"},
     )
     assert response.status_code == 202
