@@ -19,7 +19,9 @@ Tantivy is imported here only: nothing under kb/ or tests/ depends on it.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import re
 import tempfile
 import time
@@ -242,6 +244,15 @@ def agreement(kb_search: Callable[[str], object], tv_search: Callable[[str], dic
     )
 
 
+def profiled(search: Callable[[str], object], qs: Sequence[str], top: int = 25) -> None:
+    """Run the queries once under cProfile and print where the time went (own time per function)."""
+    profile = cProfile.Profile()
+    profile.enable()
+    timed(search, qs)
+    profile.disable()
+    pstats.Stats(profile).sort_stats("tottime").print_stats(top)
+
+
 def _ratio(a: float, b: float) -> str:
     return f"{a / b:.1f}x" if b else "-"
 
@@ -281,6 +292,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--threads", type=int, default=1, help="Tantivy indexing threads (default 1, as kb's rebuild)"
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="first print a cProfile of a kb cold pass (a backend of its own; module-level memos stay warm)",
+    )
     args = parser.parse_args(argv)
 
     print("load average before: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
@@ -296,6 +312,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"tantivy: built in {tv['build s']:.1f}s ({args.threads} thread(s)), {tv['size MB']:.0f} MB")
         del docs
         kb_search = whoosh_search(workdir / "whoosh")
+        if args.profile:
+            profiled(kb_search, qs)
+            kb_search = whoosh_search(workdir / "whoosh")  # a fresh backend again for the timed passes
         kb |= passes(kb_search, qs)
         index = TantivyIndex(workdir / "tantivy")
         tv |= passes(index.search, qs)
