@@ -70,7 +70,8 @@ class IndexSnapshot:
         return len(self.live)
 
     def ids(self) -> set[str]:
-        return {self.cards[d][5] for d in self.live}  # type: ignore[index]
+        """The ids of the live documents, read from the cards' column (a card in memory holds none)."""
+        return {unpack_card(raw)[5] for raw in column_values(self.searcher.reader(), "card") if raw}
 
     @cached_property
     def languages(self) -> frozenset[str]:
@@ -220,7 +221,8 @@ class IndexSnapshot:
 
 def _cards(raw_cards: Iterable[bytes | None]) -> list[tuple | None]:
     """The unpacked cards (None: a deleted document), each repeated value (kind, locale, tags and each
-    tag, language, action, type) one shared object: per document, only title, slug and id are its own."""
+    tag, language, action, type) one shared object: per document, only title and slug are its own. The
+    id, which no search reads, is left out ("": see :meth:`IndexSnapshot.ids`)."""
     shared: dict = {}
     one = shared.setdefault
     cards: list[tuple | None] = []
@@ -228,10 +230,10 @@ def _cards(raw_cards: Iterable[bytes | None]) -> list[tuple | None]:
         if not raw:
             cards.append(None)
             continue
-        title, slug, kind, locale, tags, doc_id, language, action, doc_type = unpack_card(raw)
+        title, slug, kind, locale, tags, _doc_id, language, action, doc_type = unpack_card(raw)
         tags = one(tags, tuple(one(t, t) for t in tags))
         shared_values = (one(language, language), one(action, action), one(doc_type, doc_type))
-        cards.append((title, slug, one(kind, kind), one(locale, locale), tags, doc_id, *shared_values))
+        cards.append((title, slug, one(kind, kind), one(locale, locale), tags, "", *shared_values))
     return cards
 
 
