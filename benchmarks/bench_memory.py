@@ -174,11 +174,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             workers = _children(server.pid)
             before = {pid: smaps(pid) for pid in workers}
             started = time.perf_counter()
-            errors = 0
+            errors: dict[str, int] = {}
             for _ in range(args.rounds):
                 for path in paths:
                     status, _body = _get(port, path)
-                    errors += status >= 400
+                    if status >= 400:
+                        errors[path] = status
             warm_s = time.perf_counter() - started
             health = json.loads(_get(port, "/healthz")[1] or b"{}")
             after = {pid: smaps(pid) for pid in workers}
@@ -189,7 +190,8 @@ def _report(args, db_entries, index_mb, requests, warm_s, errors, health, before
     print(
         f"\n{args.entries} entries in the index ({db_entries} in the database), "
         f"index on disk {index_mb:.0f} MB; "
-        f"warm-up: {requests} requests x {args.rounds} rounds in {warm_s:.0f} s, {errors} answers >= 400; "
+        f"warm-up: {requests} requests x {args.rounds} rounds in {warm_s:.0f} s, "
+        f"{len(errors)} paths answered >= 400 {dict(islice(errors.items(), 3))}; "
         f"/healthz: {health.get('status', health)}"
     )
     print(
