@@ -11,8 +11,9 @@ one- and two-character prefixes are large, so their top results are memoised per
 from __future__ import annotations
 
 import heapq
+from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kb.search.base import MAX_PREFIX_CHARS, MAX_SUGGEST_LIMIT, Suggestion
@@ -38,13 +39,36 @@ class _Keys:
 
     def __init__(self, pairs: list[tuple[str, int]]):
         pairs.sort()
-        self.keys = [k for k, _ in pairs]
-        self.ranks = [r for _, r in pairs]
+        self.keys: Sequence[str] = [k for k, _ in pairs]
+        self.ranks: Sequence[int] = array("i", [r for _, r in pairs])
 
-    def ranks_for(self, prefix: str) -> list[int]:
+    def ranks_for(self, prefix: str) -> Sequence[int]:
         lo = bisect_left(self.keys, prefix)
         hi = bisect_left(self.keys, prefix + _HIGH, lo)
         return self.ranks[lo:hi]
+
+
+class _Suffixes:
+    """The sorted keys of the inner word starts, each cut from its title's normalised form when read
+    (a bisection reads a few): two integers a key instead of a string."""
+
+    def __init__(self, norms: list[str], ranks: array, starts: array):
+        self._norms, self._ranks, self._starts = norms, ranks, starts
+
+    def __len__(self) -> int:
+        return len(self._ranks)
+
+    def __getitem__(self, i: int) -> str:
+        return self._norms[self._ranks[i]][self._starts[i] :]
+
+
+class _InnerKeys(_Keys):
+    """:class:`_Keys` of every later word start of the titles (``norms``, by rank), in the same order."""
+
+    def __init__(self, norms: list[str], pairs: list[tuple[int, int]]):  # not _Keys.__init__: no strings
+        pairs.sort(key=lambda p: (norms[p[0]][p[1] :], p[0]))  # as _Keys: by key, then rank
+        self.ranks = array("i", [r for r, _ in pairs])
+        self.keys = _Suffixes(norms, self.ranks, array("i", [o for _, o in pairs]))
 
 
 class TitleSuggester:
@@ -55,10 +79,12 @@ class TitleSuggester:
         self.cards = ordered
         self.locales = [c.locale for c in ordered]
         starts: list[tuple[str, int]] = []
-        inner: list[tuple[str, int]] = []
+        inner: list[tuple[int, int]] = []  # (rank, offset of the word in the normalised title)
+        norms: list[str] = []
         word_counts: dict[str, int] = {}
         for rank, card in enumerate(ordered):
             norm = normalise(card.title)
+            norms.append(norm)
             if not norm:
                 continue
             starts.append((norm, rank))
@@ -66,11 +92,11 @@ class TitleSuggester:
             offset = 0
             for i, word in enumerate(title_words):
                 if i:
-                    inner.append((norm[offset:], rank))
+                    inner.append((rank, offset))
                 offset += len(word) + 1
                 word_counts[word] = word_counts.get(word, 0) + 1
         self._starts = _Keys(starts)
-        self._inner = _Keys(inner)
+        self._inner = _InnerKeys(norms, inner)
         self._title_words = sorted(word_counts)
         self._word_counts = word_counts
         self._memo: dict[tuple[str, tuple[str, ...] | None], list[int]] = {}
