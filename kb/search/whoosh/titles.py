@@ -23,7 +23,7 @@ _HIGH = "\U0010ffff"
 _MEMO_MAX_LEN = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Card:
     """What suggest() needs of one document."""
 
