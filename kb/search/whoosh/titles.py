@@ -63,12 +63,25 @@ class _Suffixes:
 
 
 class _InnerKeys(_Keys):
-    """:class:`_Keys` of every later word start of the titles (``norms``, by rank), in the same order."""
+    """:class:`_Keys` of every later word start of the titles (``norms``, by rank), in the same order.
 
-    def __init__(self, norms: list[str], pairs: list[tuple[int, int]]):  # not _Keys.__init__: no strings
-        pairs.sort(key=lambda p: (norms[p[0]][p[1] :], p[0]))  # as _Keys: by key, then rank
-        self.ranks = array("i", [r for r, _ in pairs])
-        self.keys = _Suffixes(norms, self.ranks, array("i", [o for _, o in pairs]))
+    Sorted one first word at a time, so only one bucket's key strings exist at once (sorting all of them
+    together made a sort key per word start, whose memory the allocator then kept); the result is
+    checked and, if words ever sorted differently from the strings they start, sorted as a whole."""
+
+    def __init__(self, norms: list[str], buckets: dict[str, list[int]]):  # not _Keys.__init__: no strings
+        ranks, starts = array("i"), array("i")
+        for word in sorted(buckets):
+            packed = buckets[word]  # rank << 16 | offset
+            packed.sort(key=lambda p: (norms[p >> 16][p & 0xFFFF :], p >> 16))  # as _Keys: key, then rank
+            ranks.extend(p >> 16 for p in packed)
+            starts.extend(p & 0xFFFF for p in packed)
+        keys = _Suffixes(norms, ranks, starts)
+        if any((keys[i], ranks[i]) > (keys[i + 1], ranks[i + 1]) for i in range(len(keys) - 1)):
+            order = sorted(range(len(keys)), key=lambda i: (keys[i], ranks[i]))
+            ranks, starts = array("i", [ranks[i] for i in order]), array("i", [starts[i] for i in order])
+            keys = _Suffixes(norms, ranks, starts)
+        self.ranks, self.keys = ranks, keys
 
 
 class TitleSuggester:
@@ -79,7 +92,7 @@ class TitleSuggester:
         self.cards = ordered
         self.locales = [c.locale for c in ordered]
         starts: list[tuple[str, int]] = []
-        inner: list[tuple[int, int]] = []  # (rank, offset of the word in the normalised title)
+        inner: dict[str, list[int]] = {}  # word -> rank << 16 | offset of a later word start
         norms: list[str] = []
         word_counts: dict[str, int] = {}
         for rank, card in enumerate(ordered):
@@ -91,8 +104,8 @@ class TitleSuggester:
             title_words = norm.split(" ")
             offset = 0
             for i, word in enumerate(title_words):
-                if i:
-                    inner.append((rank, offset))
+                if i and offset < 0x10000:  # (a title is at most a few hundred characters)
+                    inner.setdefault(word, []).append(rank << 16 | offset)
                 offset += len(word) + 1
                 word_counts[word] = word_counts.get(word, 0) + 1
         self._starts = _Keys(starts)
