@@ -9,9 +9,11 @@ from gevent import monkey
 
 monkey.patch_all()
 
-import subprocess  # noqa: E402 (after the patch)
+import gc  # noqa: E402 (after the patch)
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 
+import kb  # noqa: E402, F401 - the app's modules, imported once here and shared with the workers
 from kb.config import server_settings  # noqa: E402
 from kb.jobs.supervisor import Supervisor  # noqa: E402
 
@@ -44,6 +46,12 @@ def on_starting(server: object) -> None:
 
 
 _jobs = Supervisor(_settings["job_workers"])
+
+
+def pre_fork(server: object, worker: object) -> None:
+    """Before each worker forks: what the master imported leaves the collector's reach, so a worker's
+    collections do not write to (and so copy) the pages it shares with the master."""
+    gc.freeze()
 
 
 def when_ready(server: object) -> None:

@@ -74,6 +74,7 @@ def load_config() -> dict[str, Any]:
         "KB_SEARCH_BACKEND": _env("SEARCH_BACKEND", "whoosh"),
         "KB_SEARCH_INDEX_PATH": _env("SEARCH_INDEX_PATH", str(instance / "search-index")),
         "KB_SEARCH_LOCK_TIMEOUT": float(_env("SEARCH_LOCK_TIMEOUT", "5")),
+        "KB_SEARCH_CACHE_BYTES": _env_int("SEARCH_CACHE_BYTES", 32 * 1024 * 1024),
         "KB_SYNONYMS_PATH": _env("SYNONYMS_PATH", str(ROOT / "seed" / "synonyms.txt")),
         "KB_CACHE_MAX_AGE": _env_int("CACHE_MAX_AGE", 60),
         # Rendered public responses kept per worker (kb/api/render_cache.py), in bytes; 0 turns it off.

@@ -59,9 +59,10 @@ from kb.search.whoosh.fields import (
     texts,
     to_fields,
 )
+from kb.search.whoosh.lowlevel.mapped import open_mapped
 from kb.search.whoosh.lowlevel.writer import rebuild_writer, update_writer
 from kb.search.whoosh.matching import UnitMatch, match_unit
-from kb.search.whoosh.scoring import combine_all, combine_any
+from kb.search.whoosh.scoring import CACHE_BYTES, combine_all, combine_any
 from kb.search.whoosh.snapshot import FACET_MASK_MIN, VOCAB_FILE, IndexSnapshot
 from kb.search.whoosh.vocabulary import Vocabulary, document_words
 
@@ -90,7 +91,10 @@ class WhooshBackend(SearchBackend):
     ``synonyms_path``: the editable synonyms file (None: no synonyms); ``lock_timeout``: seconds an
     index()/remove()/rebuild() waits for the write lock before IndexBusyError; ``facet_mask_min``:
     from how many matches on facets are counted with bitmasks (see
-    :meth:`~kb.search.whoosh.snapshot.IndexSnapshot.facet_counts`). rebuild() writes with
+    :meth:`~kb.search.whoosh.snapshot.IndexSnapshot.facet_counts`); ``mapped``: read compound segments
+    in place from their memory map (shared between processes; False: Whoosh copies each file in);
+    ``cache_bytes``: the byte budget of each index state's LRU of scores and document sets.
+    rebuild() writes with
     :class:`~kb.search.whoosh.lowlevel.writer.RebuildWriter`, which keeps the postings in memory
     (~12 bytes each plus positions) and writes the segment's flat postings file.
     A search or suggest on a missing/unreadable index raises SearchError (health() says why).
@@ -107,10 +111,14 @@ class WhooshBackend(SearchBackend):
         synonyms_path: str | os.PathLike | None = None,
         lock_timeout: float = 5.0,
         facet_mask_min: int = FACET_MASK_MIN,
+        mapped: bool = True,
+        cache_bytes: int = CACHE_BYTES,
     ):
         self.layout = storage.Layout(path)
         self.lock_timeout = float(lock_timeout)
         self.facet_mask_min = int(facet_mask_min)
+        self.mapped = mapped
+        self.cache_bytes = int(cache_bytes)
         self._analyzer = stem_analyzer()
         self._synonym_files = {
             lang: SynonymFile(language_synonyms(synonyms_path, lang)) for lang in LANGUAGES
@@ -123,12 +131,13 @@ class WhooshBackend(SearchBackend):
     def from_config(
         cls, config: Mapping[str, Any], *, engine: Any = None, connection: Callable[[], Any] | None = None
     ) -> WhooshBackend:
-        """From ``KB_SEARCH_INDEX_PATH``, ``KB_SYNONYMS_PATH`` and ``KB_SEARCH_LOCK_TIMEOUT`` (the index is
-        a folder: ``engine`` and ``connection`` are not used)."""
+        """From ``KB_SEARCH_INDEX_PATH``, ``KB_SYNONYMS_PATH``, ``KB_SEARCH_LOCK_TIMEOUT`` and
+        ``KB_SEARCH_CACHE_BYTES`` (the index is a folder: ``engine`` and ``connection`` are not used)."""
         return cls(
             config["KB_SEARCH_INDEX_PATH"],
             synonyms_path=config.get("KB_SYNONYMS_PATH"),
             lock_timeout=config.get("KB_SEARCH_LOCK_TIMEOUT", 5.0),
+            cache_bytes=config.get("KB_SEARCH_CACHE_BYTES", CACHE_BYTES),
         )
 
     def _synonyms(self, language: str) -> SynonymMap:
@@ -167,8 +176,10 @@ class WhooshBackend(SearchBackend):
         key = (pointer, name, self.layout.commit_stamp(name))
         gen_dir = self.layout.root / name
         same = snapshot is not None and snapshot.gen_dir == gen_dir
-        ix = snapshot.ix if same else _open_index(gen_dir)  # type: ignore[union-attr]
-        new = IndexSnapshot(ix, gen_dir, key, facet_mask_min=self.facet_mask_min)
+        ix = snapshot.ix if same else _open_index(gen_dir, mapped=self.mapped)  # type: ignore[union-attr]
+        new = IndexSnapshot(
+            ix, gen_dir, key, facet_mask_min=self.facet_mask_min, cache_bytes=self.cache_bytes
+        )
         if snapshot is not None:
             snapshot.close()
         self._snapshot, self._detail = new, None
@@ -449,15 +460,19 @@ def _create_index(gen_dir: Path):
     return whoosh_index.create_in(str(gen_dir), index_fields())
 
 
-def _open_index(gen_dir: Path):
+def _open_index(gen_dir: Path, *, mapped: bool = False):
     """Open a generation with today's fields (the field set pickled in the index, which names the
-    analyzer's class by module path, is never read); IndexVersionError if it holds other fields."""
+    analyzer's class by module path, is never read); IndexVersionError if it holds other fields.
+    ``mapped``: for reading only, compound segments read in place from their shared memory map
+    (:mod:`kb.search.whoosh.lowlevel.mapped`) rather than copied into this process."""
     version = storage.read_version(gen_dir)
     if version not in READABLE_VERSIONS:
         readable = ", ".join(map(str, sorted(READABLE_VERSIONS)))
         raise IndexVersionError(
             f"search index written by index version {version}; this code reads {readable} (rebuild it)"
         )
+    if mapped:
+        return open_mapped(str(gen_dir), index_fields())
     return whoosh_index.open_dir(str(gen_dir), schema=index_fields())
 
 

@@ -54,7 +54,7 @@ def match_unit(
     if result.parts > 1 or len(unit.stems) > 1:  # a single term is cached by the scorer already
         ids, scores = array("i", result.scores.keys()), array("d", result.scores.values())
         value = (ids, scores, frozenset(result.stems), frozenset(result.title_stems))
-        scorer.remember(key, value, len(ids) + 1)
+        scorer.remember(key, value)
     return result
 
 

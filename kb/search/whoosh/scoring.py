@@ -2,16 +2,17 @@
 
 Scores are BM25 (k1=1.2, b=0.75) per field, summed over the fields with the query-time boosts of
 :data:`kb.search.common.ranking.FIELD_BOOSTS`. A stem's scores in a field are computed once per index
-state and cached as two arrays (bounded by the number of postings held), so a popular word costs a few
-dict merges done in C per query instead of a walk through Whoosh's matcher tree. Postings of the
-rebuilt segment come from its flat postings file (:mod:`kb.search.whoosh.lowlevel.flat_postings`),
-the others from Whoosh's blocks; phrases are checked on the positions of the documents that hold all
-their words.
+state and cached as two arrays (in an LRU bounded in bytes, :data:`CACHE_BYTES` by default), so a
+popular word costs a few dict merges done in C per query instead of a walk through Whoosh's matcher
+tree. Postings of the rebuilt segment come from its flat postings file
+(:mod:`kb.search.whoosh.lowlevel.flat_postings`), the others from Whoosh's blocks; phrases are checked
+on the positions of the documents that hold all their words.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,27 +26,39 @@ from kb.search.whoosh.lowlevel.postings import field_lengths, read_positions, re
 
 K1, B = 1.2, 0.75
 Scores = dict[int, float]
+CACHE_BYTES = 32 * 1024 * 1024  # per index state and process (KB_SEARCH_CACHE_BYTES)
+_INT_BYTES = sys.getsizeof(2**20)  # one docnum held as an int object (in a set)
+
+
+def size_of(value: object) -> int:
+    """Bytes a cached value holds (arrays, ints, sets of docnums, tuples of these), containers included."""
+    if isinstance(value, tuple):
+        return sys.getsizeof(value) + sum(map(size_of, value))
+    if isinstance(value, (set, frozenset)):
+        return sys.getsizeof(value) + _INT_BYTES * len(value)  # at most: small ints are shared
+    return sys.getsizeof(value)
 
 
 class Scorer:
     """Cached scoring primitives for one Whoosh searcher (one immutable index state)."""
 
     def __init__(
-        self, searcher, flat: Mapping[str, FlatPostings] | None = None, max_cached_postings: int = 4_000_000
+        self, searcher, flat: Mapping[str, FlatPostings] | None = None, max_cached_bytes: int = CACHE_BYTES
     ):
         self.searcher = searcher
         self.reader = searcher.reader()
         self.flat = flat or {}
         self.doc_count = max(1, self.reader.doc_count())
-        self._norms: dict[str, list[float]] = {}
-        # One LRU for term postings, phrase document sets and whole query units: key -> (value, size).
+        self._norms: dict[str, array] = {}
+        # One LRU for term postings, phrase document sets, whole query units, filters and facet masks:
+        # key -> (value, bytes it holds); ``held``: their total, kept <= ``max_bytes``.
         self._cache: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
-        self._held = 0
-        self._max_held = max_cached_postings
+        self.held = 0
+        self.max_bytes = max(0, int(max_cached_bytes))
 
     # per-field statistics ---------------------------------------------------
 
-    def _norm(self, field: str) -> list[float]:
+    def _norm(self, field: str) -> array:
         """K1 * (1 - B + B * dl / avgdl) for every docnum."""
         norm = self._norms.get(field)
         if norm is None:
@@ -55,7 +68,7 @@ class Scorer:
             # over the documents that have the field, so a minority language is not penalised.
             count = self.doc_count if field in PHRASE_FIELDS or field == "body" else sum(map(bool, lengths))
             avg = total / max(1, count) if total else 1.0
-            norm = [K1 * (1 - B + B * dl / avg) for dl in lengths]
+            norm = array("d", [K1 * (1 - B + B * dl / avg) for dl in lengths])  # 8 bytes a document
             self._norms[field] = norm
         return norm
 
@@ -67,7 +80,7 @@ class Scorer:
         hit = self.cached(key)
         if hit is None:
             hit = self._field_scores(stem, field)
-            self.remember(key, hit, len(hit[0]))
+            self.remember(key, hit)
         return hit
 
     def _field_scores(self, stem: str, field: str) -> tuple[array, array]:
@@ -91,7 +104,7 @@ class Scorer:
         for field in fields:
             docs.update(self._phrase_in(field, stems))
         result = frozenset(docs)
-        self.remember(key, result, len(result) + 1)
+        self.remember(key, result)
         return result
 
     def _phrase_in(self, field: str, stems: tuple[str, ...]) -> set[int]:
@@ -122,16 +135,20 @@ class Scorer:
         self._cache.move_to_end(key)
         return entry[0]
 
-    def remember(self, key: tuple, value, size: int) -> None:
-        """Cache ``value`` (``size`` ~ postings held), evicting the least recently used beyond budget."""
+    def remember(self, key: tuple, value) -> None:
+        """Cache ``value``, evicting the least recently used entries while the cache holds more than its
+        byte budget (a value larger than the whole budget is not kept)."""
+        size = size_of(value)
         old = self._cache.pop(key, None)
         if old is not None:
-            self._held -= old[1]
+            self.held -= old[1]
+        if size > self.max_bytes:
+            return
         self._cache[key] = (value, size)
-        self._held += size
-        while self._held > self._max_held and len(self._cache) > 1:
+        self.held += size
+        while self.held > self.max_bytes:
             _, (_, dropped) = self._cache.popitem(last=False)
-            self._held -= dropped
+            self.held -= dropped
 
     # combination ----------------------------------------------------------------
 
@@ -149,7 +166,7 @@ class Scorer:
             if ids:
                 merge(acc, ids, scores)
         result = (array("i", acc.keys()), array("f", acc.values()))
-        self.remember(key, result, len(acc))
+        self.remember(key, result)
         return result
 
     def add_term(self, acc: Scores, stem: str, fields: Sequence[str], factor: float = 1.0) -> None:
@@ -192,7 +209,7 @@ class Scorer:
         ids = self.cached(key)
         if ids is None:
             ids = read_postings(self.reader, field, stem, self.flat)[0]
-            self.remember(key, ids, len(ids) // 2 + 1)
+            self.remember(key, ids)
         return ids
 
 

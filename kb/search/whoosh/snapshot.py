@@ -3,6 +3,11 @@
 A snapshot is replaced (never updated) when CURRENT or LAST_COMMIT changes, so caches need no
 invalidation: per-document cards (for hits, filters, facets and ids()), the title suggester, the
 vocabulary and the scorer all belong to exactly one state.
+
+What grows with the corpus is held once per document and compactly: a card's repeated values (kind,
+locale, tags, language, action, type) are one shared object each. What grows with use (term and unit
+scores, phrase and filter document sets, facet masks of query units) lives in the scorer's LRU,
+bounded in bytes (``cache_bytes``, KB_SEARCH_CACHE_BYTES).
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ from kb.search.whoosh.fields import unpack_card
 from kb.search.whoosh.lowlevel import flat_postings
 from kb.search.whoosh.lowlevel.postings import column_values
 from kb.search.whoosh.matching import UnitMatch
-from kb.search.whoosh.scoring import Scorer
+from kb.search.whoosh.scoring import CACHE_BYTES, Scorer
 from kb.search.whoosh.titles import Card, TitleSuggester
 from kb.search.whoosh.vocabulary import Vocabulary
 
 VOCAB_FILE = "VOCAB"
+MANY_VALUED = ("tags", "procedure")  # card columns holding several values
 FACET_MASK_MIN = 2000  # from this many matches on, facets are counted with bitmasks
 
 
@@ -33,16 +39,24 @@ class IndexSnapshot:
     Whoosh reuses the reader of a segment whose deletions changed, so deletes would go unseen.
     """
 
-    def __init__(self, ix, gen_dir: Path, key: tuple, searcher=None, facet_mask_min: int = FACET_MASK_MIN):
+    def __init__(
+        self,
+        ix,
+        gen_dir: Path,
+        key: tuple,
+        searcher=None,
+        facet_mask_min: int = FACET_MASK_MIN,
+        cache_bytes: int = CACHE_BYTES,
+    ):
         self.ix = ix
         self.gen_dir = gen_dir
         self.key = key
         self.facet_mask_min = facet_mask_min
         self.mask_counts = 0  # facets counted with bitmasks so far (tests show which path ran)
         self.searcher = searcher if searcher is not None else ix.searcher()
-        self.scorer = Scorer(self.searcher, flat_postings.for_reader(self.searcher.reader(), gen_dir))
-        raw_cards = column_values(self.searcher.reader(), "card")
-        self.cards: list[tuple | None] = [unpack_card(raw) if raw else None for raw in raw_cards]
+        flat = flat_postings.for_reader(self.searcher.reader(), gen_dir)
+        self.scorer = Scorer(self.searcher, flat, max_cached_bytes=cache_bytes)
+        self.cards: list[tuple | None] = _cards(column_values(self.searcher.reader(), "card"))
         self.live = [d for d, card in enumerate(self.cards) if card is not None]
         self.kind_of = [card[2] if card else None for card in self.cards]
         self.type_of = [card[8] if card else None for card in self.cards]
@@ -57,7 +71,8 @@ class IndexSnapshot:
         return len(self.live)
 
     def ids(self) -> set[str]:
-        return {self.cards[d][5] for d in self.live}  # type: ignore[index]
+        """The ids of the live documents, read from the cards' column (a card in memory holds none)."""
+        return {unpack_card(raw)[5] for raw in column_values(self.searcher.reader(), "card") if raw}
 
     @cached_property
     def languages(self) -> frozenset[str]:
@@ -78,38 +93,22 @@ class IndexSnapshot:
 
     # filters and facets --------------------------------------------------------
 
-    @cached_property
-    def _by_kind(self) -> dict[str, set[int]]:
-        return self._group(2)  # kind
+    _COLUMNS = {"kind": 2, "locale": 3, "tags": 4, "type": 8, "procedure": 9}
 
-    @cached_property
-    def _by_type(self) -> dict[str, set[int]]:
-        return self._group(8)  # type
-
-    @cached_property
-    def _by_locale(self) -> dict[str, set[int]]:
-        return self._group(3)  # locale
-
-    @cached_property
-    def _by_tag(self) -> dict[str, set[int]]:
-        return self._group_many(4)  # tags
-
-    @cached_property
-    def _by_procedure(self) -> dict[str, set[int]]:
-        return self._group_many(9)  # procedures
-
-    def _group_many(self, column: int) -> dict[str, set[int]]:
-        groups: dict[str, set[int]] = {}
-        for d in self.live:
-            for value in self.cards[d][column]:  # type: ignore[index]
-                groups.setdefault(value, set()).add(d)
-        return groups
-
-    def _group(self, column: int) -> dict[str, set[int]]:
-        groups: dict[str, set[int]] = {}
-        for d in self.live:
-            groups.setdefault(self.cards[d][column], set()).add(d)  # type: ignore[index]
-        return groups
+    def _docs(self, facet: str, value: str) -> set[int]:
+        """The documents whose ``facet`` (kind, locale, type; tags, procedure: one of them) is
+        ``value``, cached in the scorer's LRU (bounded in bytes) rather than held for every value."""
+        key = ("docs", facet, value)
+        docs = self.scorer.cached(key)
+        if docs is None:
+            column = self._COLUMNS[facet]
+            cards = self.cards
+            if facet in MANY_VALUED:
+                docs = {d for d in self.live if value in cards[d][column]}  # type: ignore[index]
+            else:
+                docs = {d for d in self.live if cards[d][column] == value}  # type: ignore[index]
+            self.scorer.remember(key, docs)
+        return docs
 
     def docs_with(
         self,
@@ -123,15 +122,15 @@ class IndexSnapshot:
         """Documents passing the given filters (None when no filter is given); ``locale``: any of these."""
         sets = []
         if procedure is not None:
-            sets.append(self._by_procedure.get(procedure, set()))
+            sets.append(self._docs("procedure", procedure))
         if kind is not None:
-            sets.append(self._by_kind.get(kind, set()))
+            sets.append(self._docs("kind", kind))
         if type is not None:
-            sets.append(self._by_type.get(type, set()))
+            sets.append(self._docs("type", type))
         if tag is not None:
-            sets.append(self._by_tag.get(tag, set()))
+            sets.append(self._docs("tags", tag))
         if locale is not None:
-            sets.append(set().union(*(self._by_locale.get(key, set()) for key in locale)))
+            sets.append(set().union(*(self._docs("locale", key) for key in locale)))
         if not sets:
             return None
         smallest = min(sets, key=len)
@@ -197,15 +196,23 @@ class IndexSnapshot:
         if mask is None:
             mask = _bitmask(map(match.scores.__contains__, range(len(self.cards))))
             if match.key:
-                self.scorer.remember(key, mask, len(self.cards) // 64 + 1)
+                self.scorer.remember(key, mask)
         return mask
 
     def _masks(self, facet: str) -> dict[str, int]:
         """Per facet value, an integer with bit ``d`` set for each of its documents."""
         cache = self.__dict__.setdefault("_facet_masks", {})
-        if facet not in cache:
+        if facet not in cache:  # one integer of len(cards) bits per value: a few per facet, kept
             size = len(self.cards)
-            groups = {"tags": self._by_tag, "type": self._by_type}.get(facet, self._by_kind)
+            groups: dict[str, list[int]] = {}  # built for the masks, then dropped
+            if facet == "tags":
+                for d in self.live:
+                    for tag in self.tags_of[d]:
+                        groups.setdefault(tag, []).append(d)
+            else:
+                values = self.type_of if facet == "type" else self.kind_of
+                for d in self.live:
+                    groups.setdefault(values[d], []).append(d)  # type: ignore[arg-type]
             masks = {}
             for value, members in groups.items():
                 flags = bytearray(size)
@@ -214,6 +221,26 @@ class IndexSnapshot:
                 masks[value] = _bitmask(flags)
             cache[facet] = masks
         return cache[facet]
+
+
+def _cards(raw_cards: Iterable[bytes | None]) -> list[tuple | None]:
+    """The unpacked cards (None: a deleted document), each repeated value (kind, locale, tags and each
+    tag, language, action, type, procedures and each procedure) one shared object: per document, only
+    title and slug are its own. The id, which no search reads, is left out ("": see
+    :meth:`IndexSnapshot.ids`)."""
+    shared: dict = {}
+    one = shared.setdefault
+    cards: list[tuple | None] = []
+    for raw in raw_cards:
+        if not raw:
+            cards.append(None)
+            continue
+        title, slug, kind, locale, tags, _doc_id, language, action, doc_type, procedures = unpack_card(raw)
+        tags = one(tags, tuple(one(t, t) for t in tags))
+        procedures = one(procedures, tuple(one(p, p) for p in procedures))
+        shared_values = (one(language, language), one(action, action), one(doc_type, doc_type), procedures)
+        cards.append((title, slug, one(kind, kind), one(locale, locale), tags, "", *shared_values))
+    return cards
 
 
 def _within(base: Collection[int], *filters: set[int] | None) -> Collection[int]:

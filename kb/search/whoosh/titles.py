@@ -11,8 +11,9 @@ one- and two-character prefixes are large, so their top results are memoised per
 from __future__ import annotations
 
 import heapq
+from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kb.search.base import MAX_PREFIX_CHARS, MAX_SUGGEST_LIMIT, Suggestion
@@ -22,7 +23,7 @@ _HIGH = "\U0010ffff"
 _MEMO_MAX_LEN = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Card:
     """What suggest() needs of one document."""
 
@@ -39,13 +40,49 @@ class _Keys:
 
     def __init__(self, pairs: list[tuple[str, int]]):
         pairs.sort()
-        self.keys = [k for k, _ in pairs]
-        self.ranks = [r for _, r in pairs]
+        self.keys: Sequence[str] = [k for k, _ in pairs]
+        self.ranks: Sequence[int] = array("i", [r for _, r in pairs])
 
-    def ranks_for(self, prefix: str) -> list[int]:
+    def ranks_for(self, prefix: str) -> Sequence[int]:
         lo = bisect_left(self.keys, prefix)
         hi = bisect_left(self.keys, prefix + _HIGH, lo)
         return self.ranks[lo:hi]
+
+
+class _Suffixes:
+    """The sorted keys of the inner word starts, each cut from its title's normalised form when read
+    (a bisection reads a few): two integers a key instead of a string."""
+
+    def __init__(self, norms: list[str], ranks: array, starts: array):
+        self._norms, self._ranks, self._starts = norms, ranks, starts
+
+    def __len__(self) -> int:
+        return len(self._ranks)
+
+    def __getitem__(self, i: int) -> str:
+        return self._norms[self._ranks[i]][self._starts[i] :]
+
+
+class _InnerKeys(_Keys):
+    """:class:`_Keys` of every later word start of the titles (``norms``, by rank), in the same order.
+
+    Sorted one first word at a time, so only one bucket's key strings exist at once (sorting all of them
+    together made a sort key per word start, whose memory the allocator then kept); the result is
+    checked and, if words ever sorted differently from the strings they start, sorted as a whole."""
+
+    def __init__(self, norms: list[str], buckets: dict[str, list[int]]):  # not _Keys.__init__: no strings
+        ranks, starts = array("i"), array("i")
+        for word in sorted(buckets):
+            packed = buckets[word]  # rank << 16 | offset
+            packed.sort(key=lambda p: (norms[p >> 16][p & 0xFFFF :], p >> 16))  # as _Keys: key, then rank
+            ranks.extend(p >> 16 for p in packed)
+            starts.extend(p & 0xFFFF for p in packed)
+        keys = _Suffixes(norms, ranks, starts)
+        if any((keys[i], ranks[i]) > (keys[i + 1], ranks[i + 1]) for i in range(len(keys) - 1)):
+            order = sorted(range(len(keys)), key=lambda i: (keys[i], ranks[i]))
+            ranks, starts = array("i", [ranks[i] for i in order]), array("i", [starts[i] for i in order])
+            keys = _Suffixes(norms, ranks, starts)
+        self.ranks, self.keys = ranks, keys
 
 
 class TitleSuggester:
@@ -57,22 +94,24 @@ class TitleSuggester:
         self.locales = [c.locale for c in ordered]
         self.procedures = [c.procedures for c in ordered]
         starts: list[tuple[str, int]] = []
-        inner: list[tuple[str, int]] = []
+        inner: dict[str, list[int]] = {}  # word -> rank << 16 | offset of a later word start
+        norms: list[str] = []
         word_counts: dict[str, int] = {}
         for rank, card in enumerate(ordered):
             norm = normalise(card.title)
+            norms.append(norm)
             if not norm:
                 continue
             starts.append((norm, rank))
             title_words = norm.split(" ")
             offset = 0
             for i, word in enumerate(title_words):
-                if i:
-                    inner.append((norm[offset:], rank))
+                if i and offset < 0x10000:  # (a title is at most a few hundred characters)
+                    inner.setdefault(word, []).append(rank << 16 | offset)
                 offset += len(word) + 1
                 word_counts[word] = word_counts.get(word, 0) + 1
         self._starts = _Keys(starts)
-        self._inner = _Keys(inner)
+        self._inner = _InnerKeys(norms, inner)
         self._title_words = sorted(word_counts)
         self._word_counts = word_counts
         self._memo: dict[tuple[str, tuple[str, ...] | None, str | None], list[int]] = {}

@@ -1,7 +1,8 @@
 """The only code that uses Whoosh's private names (codec internals, matcher blocks, writer state).
 
 ``writer`` writes a rebuild's segment in bulk, ``postings`` reads whole posting lists and field
-lengths, ``flat_postings`` keeps a rebuilt segment's postings as plain arrays. They were written
+lengths, ``flat_postings`` keeps a rebuilt segment's postings as plain arrays, ``mapped`` reads
+compound segments in place from their memory map. They were written
 against one release of whoosh-reloaded, checked here at import: another release fails at once with
 :class:`WhooshVersionError` (re-check these modules against it, run tests/search/whoosh, then change
 :data:`WRITTEN_FOR`) instead of degrading into a slow path or wrong results.

@@ -19,6 +19,7 @@ import struct
 import threading
 import weakref
 from array import array
+from bisect import bisect_left
 from pathlib import Path
 from sys import byteorder
 
@@ -68,7 +69,9 @@ class FlatPostingsWriter:
 
 
 class FlatPostings:
-    """One memory-mapped flat postings file."""
+    """One memory-mapped flat postings file. Its term index (pickled in the file as a dict) is held as
+    one sorted list of ``field NUL text`` keys beside two arrays of offsets and counts: about 80 bytes
+    a term instead of about 300 as a dict of tuples."""
 
     def __init__(self, path: Path):
         with open(path, "rb") as fh:
@@ -77,14 +80,20 @@ class FlatPostings:
             self._map.close()
             raise ValueError(f"{path.name}: not a flat postings file of this machine's byte order")
         (start,) = _TRAILER.unpack(self._map[-_TRAILER.size :])
-        self._index: dict[tuple[str, str], tuple[int, int]] = pickle.loads(self._map[start : -_TRAILER.size])
+        index: dict[tuple[str, str], tuple[int, int]] = pickle.loads(self._map[start : -_TRAILER.size])
+        entries = sorted((f"{field}\0{text}", where) for (field, text), where in index.items())
+        del index
+        self._keys = [key for key, _ in entries]
+        self._offsets = array("q", [where[0] for _, where in entries])
+        self._counts = array("q", [where[1] for _, where in entries])
 
     def postings(self, field: str, text: str) -> tuple[array, array] | None:
         """(docnums, weights) of a term, or None when the segment does not hold it."""
-        where = self._index.get((field, text))
-        if where is None:
+        key = f"{field}\0{text}"
+        i = bisect_left(self._keys, key)
+        if i == len(self._keys) or self._keys[i] != key:
             return None
-        offset, count = where
+        offset, count = self._offsets[i], self._counts[i]
         view = memoryview(self._map)
         ids, weights = array("i"), array("f")
         ids.frombytes(view[offset : offset + 4 * count])
