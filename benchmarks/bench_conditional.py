@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.server import free_port, gunicorn_server
+from tests.server import flask, free_port, gunicorn_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY = "/api/v1/entries/infection"
@@ -107,13 +107,7 @@ def main(argv: list[str] | None = None) -> None:
         env = {**os.environ, "KB_INSTANCE_PATH": str(workdir), "KB_RATELIMIT_ENABLED": "false"}
         env["PYTHONPATH"] = str(ROOT)
         env.pop("KB_DATABASE_URL", None)
-        subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "kb", "init"],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
+        flask(env, "init")
         with gunicorn_server(env, workers=2) as kb:
             bodies = {path: _get(kb.base, path)[1].decode() for path in PATHS.values()}
             (workdir / "bodies.json").write_text(json.dumps(bodies))

@@ -36,24 +36,13 @@ from itertools import islice
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from benchmarks.bench_http import _flask
 from benchmarks.corpus import generate, prefixes, queries, write_import_file
 from tests.server import gunicorn_server
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_PRIVATE_MB = 150.0
 _FIELDS = ("Rss", "Pss", "Private_Clean", "Private_Dirty", "Shared_Clean", "Shared_Dirty")
-
-
-def _flask(env: dict[str, str], *args: str) -> float:
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "kb", *args],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return time.perf_counter() - started
 
 
 def _get(port: int, path: str) -> tuple[int, bytes]:

@@ -15,13 +15,11 @@ import argparse
 import http.client
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import urllib.parse
 from pathlib import Path
 
-from tests.server import gunicorn_server
+from tests.server import flask, gunicorn_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = "/api/v1/articles/microneedling-complications"
@@ -61,13 +59,7 @@ def main(argv: list[str] | None = None) -> None:
             "PYTHONPATH": str(ROOT),
         }
         env.pop("KB_DATABASE_URL", None)
-        subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "kb", "init"],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
+        flask(env, "init")
         with gunicorn_server({**env, "KB_JOB_WORKERS": "0"}, workers=2) as server:
             netloc = urllib.parse.urlsplit(server.base).netloc
             conn = http.client.HTTPConnection(netloc, timeout=30)
