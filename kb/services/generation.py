@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from kb.database import engine_options
+from kb.database import DatabaseStalled, deadline, engine_options
 from kb.extensions import db
 from kb.models import ContentGeneration
 
@@ -36,17 +36,26 @@ def bump() -> None:
 
 
 def current(app: Flask | None = None) -> int | None:
-    """The committed generation, or None when it cannot be read (the caller then works without it)."""
+    """The committed generation, or None when it cannot be read (the caller then works without it).
+
+    Raises ``DatabaseStalled`` (answered 503) when the database does not answer within
+    ``KB_DATABASE_TIMEOUT``: the TCP timeouts do not end a wait on a server that keeps the connection
+    open and says nothing."""
     app = app or current_app
     try:
-        connection = _engine(app).raw_connection()
-        try:
-            cursor = connection.cursor()
-            cursor.execute(_READ)
-            row = cursor.fetchone()
-            cursor.close()
-        finally:
+        with deadline(app.config["KB_DATABASE_TIMEOUT"]):  # a stalled server answers 503, not never
+            connection = _engine(app).raw_connection()
+            try:
+                cursor = connection.cursor()
+                cursor.execute(_READ)
+                row = cursor.fetchone()
+                cursor.close()
+            except BaseException:
+                connection.invalidate()  # interrupted mid-statement: never back into the pool
+                raise
             connection.close()
+    except DatabaseStalled:
+        raise
     except Exception as exc:  # a missing table or an unreachable database: no generation, no shortcut
         log.debug("content generation unreadable: %s", type(exc).__name__)
         return None
