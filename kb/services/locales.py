@@ -6,11 +6,14 @@ A chain is the list of locales to try, best first: the requested tag, its trunca
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from flask import current_app
 
 from kb.errors import BadRequestError
+
+MEMO_HEADER = 200  # characters of Accept-Language up to which a negotiation is remembered
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,26 @@ def from_accept_language(header: str | None) -> str:
 
 
 def negotiate(locale: str | None, accept_language: str | None, *, fallback: str = "chain") -> Negotiated:
-    """The chain a public read serves: ``locale`` if given (400 if unsupported), else the header's."""
+    """The chain a public read serves: ``locale`` if given (400 if unsupported), else the header's.
+
+    Remembered per settings and arguments (every public read negotiates, mostly the same few
+    headers); headers longer than ``MEMO_HEADER`` characters are worked out each time."""
+    if accept_language is not None and len(accept_language) > MEMO_HEADER:
+        return _negotiate(locale, accept_language, fallback)
+    config = current_app.config
+    settings = (config["KB_LOCALES"], config["KB_DEFAULT_LOCALE"], config["KB_LOCALE_FALLBACKS"])
+    return _remembered(settings, locale, accept_language, fallback)
+
+
+@functools.lru_cache(maxsize=512)
+def _remembered(
+    _settings: tuple[str, str, str], locale: str | None, accept_language: str | None, fallback: str
+) -> Negotiated:
+    """:func:`_negotiate`, keyed by the settings it reads (an unsupported locale raises: not kept)."""
+    return _negotiate(locale, accept_language, fallback)
+
+
+def _negotiate(locale: str | None, accept_language: str | None, fallback: str) -> Negotiated:
     with_fallback = fallback != "none"
     if locale:
         return Negotiated(chain(locale, fallback=with_fallback), from_header=False)
