@@ -29,7 +29,7 @@ from kb.schemas.admin import (
 )
 from kb.schemas.bulk import ITEMS_BODY, NDJSON, ExportArgsSchema, ImportArgsSchema, ImportReportSchema
 from kb.schemas.jobs import JobSchema
-from kb.services import audit, bulk, tokens, translations
+from kb.services import audit, bulk, tokens, translation_status
 
 AUTH_ERRORS = (401, 403)
 EMPTY_IMPORT = 'The body is empty; send {"items": [...]} as JSON, or one item per line as NDJSON.'
@@ -101,7 +101,7 @@ class ReviewDue(MethodView):
     def get(self, **args: Any) -> Any:
         """Entries and entry translations whose next review is overdue or due within `days` days,
         soonest first; a translation is the whole entry in its `locale` (its draft, version and status)."""
-        return page_response(translations.review_due(**args))
+        return page_response(translation_status.review_due(**args))
 
 
 @blp.route("/import")

@@ -28,7 +28,7 @@ from kb.schemas.translation import (
     TranslationStatePageSchema,
     TranslationTodoArgsSchema,
 )
-from kb.services import translations
+from kb.services import translation_status, translations
 from kb.services.preconditions import IfMatch
 from kb.services.resources import ARTICLE, ENTRY, Resource
 
@@ -197,4 +197,4 @@ class Todo(MethodView):
     def get(self, type: str | None = None, **args: Any) -> Any:
         """Translations by state across entries and articles: `status=missing` (none yet in a supported
         locale), `stale` (the source changed since), a status, `unpublished_changes` or `review_due`."""
-        return page_response(translations.todo(type_=type, **args))
+        return page_response(translation_status.todo(type_=type, **args))

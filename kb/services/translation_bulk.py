@@ -19,7 +19,7 @@ from typing import Any
 import marshmallow as ma
 
 from kb.models import STATUSES
-from kb.services import locales, translation_sync, translations
+from kb.services import locales, translation_status, translation_sync, translations
 from kb.services import translation_text as tt
 from kb.services.resources import Resource
 
@@ -48,7 +48,7 @@ def export_for(res: Resource, obj: Any) -> list[dict[str, Any]]:
                 "locale": tr.locale,
                 "id": str(tr.id),
                 "status": tr.status,
-                "stale": translations.is_stale(tr, obj),
+                "stale": translation_status.is_stale(tr, obj),
                 "live_stale": bool(live and obj.live and live.source_version < obj.live.version),
                 "draft": _exported(tr),
                 "live": _exported(live) if live is not None else None,
