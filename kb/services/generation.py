@@ -43,8 +43,10 @@ def current(app: Flask | None = None) -> int | None:
     open and says nothing."""
     app = app or current_app
     try:
-        with deadline(app.config["KB_DATABASE_TIMEOUT"]):  # a stalled server answers 503, not never
-            connection = _engine(app).raw_connection()
+        engine = _engine(app)
+        remote = engine.dialect.name != "sqlite"  # a server may stall; a local file does not
+        with deadline(app.config["KB_DATABASE_TIMEOUT"] if remote else 0):  # stalled: 503, not never
+            connection = engine.raw_connection()
             try:
                 cursor = connection.cursor()
                 cursor.execute(_READ)
