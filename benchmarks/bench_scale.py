@@ -3,6 +3,7 @@ throughput of one app instance vs two on one PostgreSQL.
 
     python -m benchmarks.bench_scale                      # both parts, sizes 20000 and 100000
     python -m benchmarks.bench_scale --sizes 20000 --no-throughput
+    python -m benchmarks.bench_scale --backends postgres --sizes 20000 --no-throughput --db-prefix kbpgs
 
 1. Backends: for each size, N generated entries (benchmarks/corpus.py) are indexed by the Whoosh
    backend (a temporary folder) and the PostgreSQL backend (a temporary database), each rebuild
@@ -16,7 +17,8 @@ throughput of one app instance vs two on one PostgreSQL.
    instances; the table gives requests per second and latency percentiles.
 
 PostgreSQL comes from KB_BENCH_DATABASE_URL (default: postgres on 127.0.0.1:5432); the databases made
-here are dropped at the end.
+here (named ``<--db-prefix>_<random>``) are dropped at the end. ``--backends`` measures one backend
+only (the ratio column is then left out).
 """
 
 from __future__ import annotations
@@ -45,13 +47,15 @@ from tests.server import call, environment, flask, gunicorn
 ROOT = Path(__file__).resolve().parent.parent
 SYNONYMS = str(ROOT / "seed" / "synonyms.txt")
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+BACKENDS = ("whoosh", "postgres")
 
 
 @contextlib.contextmanager
-def scratch_database(url: str) -> Iterator[str]:
-    """A new, empty database on the server of ``url``; dropped afterwards. Yields its URL."""
+def scratch_database(url: str, prefix: str = "kb_bench") -> Iterator[str]:
+    """A new, empty database on the server of ``url`` named ``<prefix>_<random>``; dropped afterwards.
+    Yields its URL."""
     server = sa.make_url(url).set(drivername="postgresql+psycopg")
-    name = f"kb_bench_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f"CREATE DATABASE {name}")
@@ -89,18 +93,24 @@ def _bench(
     }
 
 
-def compare_backends(n: int, url: str, workdir: Path) -> dict[str, dict[str, float]]:
-    """Rebuild time and search/suggest percentiles of each backend at ``n`` entries."""
+def compare_backends(
+    n: int, url: str, workdir: Path, backends: Sequence[str] = BACKENDS, prefix: str = "kb_bench"
+) -> dict[str, dict[str, float]]:
+    """Rebuild time and search/suggest percentiles of each of ``backends`` at ``n`` entries."""
     started = time.perf_counter()
     docs = [to_search_document(entry) for entry in generate(n)]
     print(f"{n} entries generated in {time.perf_counter() - started:.0f} s", flush=True)
     qs, ps = queries(500, seed=7), prefixes(1000, seed=11)
     path = workdir / f"whoosh-{n}"
-    results = {
-        "whoosh": _bench(lambda: WhooshBackend(path, synonyms_path=SYNONYMS, lock_timeout=60), docs, qs, ps)
-    }
-    print(f"whoosh at {n}: {results['whoosh']}", flush=True)
-    with scratch_database(url) as database:
+    results = {}
+    if "whoosh" in backends:
+        results["whoosh"] = _bench(
+            lambda: WhooshBackend(path, synonyms_path=SYNONYMS, lock_timeout=60), docs, qs, ps
+        )
+        print(f"whoosh at {n}: {results['whoosh']}", flush=True)
+    if "postgres" not in backends:
+        return results
+    with scratch_database(url, prefix) as database:
         schema = PostgresBackend(database)
         schema.ensure_schema()  # what the migration does
         schema.close()
@@ -159,12 +169,14 @@ def _load(bases: list[str], paths: list[str], clients: int, seconds: float) -> d
     }
 
 
-def throughput(n: int, url: str, workdir: Path, clients: int, seconds: float) -> dict[str, dict[str, float]]:
+def throughput(
+    n: int, url: str, workdir: Path, clients: int, seconds: float, prefix: str = "kb_bench"
+) -> dict[str, dict[str, float]]:
     """Requests per second of the read mix against 1 and 2 instances of 1 and 2 workers each."""
     entries = list(generate(n, seed=99))
     corpus = write_import_file(entries, workdir / "throughput.ndjson")
     results: dict[str, dict[str, float]] = {}
-    with scratch_database(url) as database:
+    with scratch_database(url, prefix) as database:
         extra = {"KB_SEARCH_BACKEND": "postgres", "KB_RATELIMIT_ENABLED": "false", "KB_LOG_LEVEL": "WARNING"}
         envs = [environment(workdir / name, database, **extra) for name in ("a", "b")]
         flask(envs[0], "init")
@@ -187,12 +199,19 @@ def throughput(n: int, url: str, workdir: Path, clients: int, seconds: float) ->
 
 
 def report_backends(by_size: dict[int, dict[str, dict[str, float]]]) -> None:
-    print("\nSearch backends in-process (ms; rebuild in s); ratio = postgres / whoosh")
-    print(f"{'entries':>8}  {'metric':<13}{'whoosh':>9}{'postgres':>10}{'ratio':>8}")
+    names = [name for name in BACKENDS if any(name in results for results in by_size.values())]
+    both = len(names) == 2
+    print("\nSearch backends in-process (ms; rebuild in s)" + ("; ratio = postgres / whoosh" if both else ""))
+    print(
+        f"{'entries':>8}  {'metric':<13}"
+        + "".join(f"{name:>10}" for name in names)
+        + ("   ratio" if both else "")
+    )
     for n, results in by_size.items():
-        for metric, value in results["whoosh"].items():
-            other = results["postgres"][metric]
-            print(f"{n:>8}  {metric:<13}{value:>9.2f}{other:>10.2f}{other / value:>7.1f}x")
+        for metric in results[names[0]]:
+            values = [results[name][metric] for name in names]
+            ratio = f"{values[1] / values[0]:>7.1f}x" if both else ""
+            print(f"{n:>8}  {metric:<13}" + "".join(f"{value:>10.2f}" for value in values) + ratio)
 
 
 def report_throughput(results: dict[str, dict[str, float]], clients: int, seconds: float) -> None:
@@ -209,16 +228,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--sizes", type=int, nargs="*", default=[20000, 100000], help="entries per backend run"
     )
+    parser.add_argument(
+        "--backends", default=",".join(BACKENDS), help="comma-separated: whoosh, postgres (default both)"
+    )
+    parser.add_argument("--db-prefix", default="kb_bench", help="name prefix of the scratch databases")
     parser.add_argument("--no-throughput", action="store_true", help="skip the one vs two instances part")
     parser.add_argument("--throughput-n", type=int, default=5000, help="entries for the throughput part")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=15)
     args = parser.parse_args(argv)
+    backends = [name.strip() for name in args.backends.split(",") if name.strip()]
+    if not backends or set(backends) - set(BACKENDS):
+        parser.error(f"--backends takes {', '.join(BACKENDS)}")
     url = os.environ.get("KB_BENCH_DATABASE_URL", DEFAULT_URL)
     with tempfile.TemporaryDirectory(prefix="kb-bench-scale-") as tmp:
-        by_size = {n: compare_backends(n, url, Path(tmp)) for n in args.sizes}
+        by_size = {n: compare_backends(n, url, Path(tmp), backends, args.db_prefix) for n in args.sizes}
         if not args.no_throughput:
-            rates = throughput(args.throughput_n, url, Path(tmp), args.clients, args.seconds)
+            rates = throughput(args.throughput_n, url, Path(tmp), args.clients, args.seconds, args.db_prefix)
     if by_size:
         report_backends(by_size)
     if not args.no_throughput:

@@ -74,6 +74,8 @@ def load_config() -> dict[str, Any]:
         "KB_SEARCH_BACKEND": _env("SEARCH_BACKEND", "whoosh"),
         "KB_SEARCH_INDEX_PATH": _env("SEARCH_INDEX_PATH", str(instance / "search-index")),
         "KB_SEARCH_LOCK_TIMEOUT": float(_env("SEARCH_LOCK_TIMEOUT", "5")),
+        # PostgreSQL search: facets are exact up to this many matches, estimates beyond (meta says so).
+        "KB_SEARCH_FACET_CAP": _env_int("SEARCH_FACET_CAP", 2000),
         "KB_SEARCH_CACHE_BYTES": _env_int("SEARCH_CACHE_BYTES", 32 * 1024 * 1024),
         "KB_SYNONYMS_PATH": _env("SYNONYMS_PATH", str(ROOT / "seed" / "synonyms.txt")),
         "KB_CACHE_MAX_AGE": _env_int("CACHE_MAX_AGE", 60),

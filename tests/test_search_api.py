@@ -50,7 +50,16 @@ def test_hit_shape_meta_facets_and_highlights(client: FlaskClient) -> None:
     assert hit["type"] == "entry"
     assert (hit["urgent"], hit["action"]) == (False, None)  # "infection" is no warning sign
     assert hit["highlights"]["title"] == "<mark>Infection</mark>"
-    assert set(body["meta"]) == {"page", "per_page", "total", "pages", "suggestion", "query_id"}
+    assert set(body["meta"]) == {
+        "page",
+        "per_page",
+        "total",
+        "pages",
+        "suggestion",
+        "query_id",
+        "facets_estimated",
+    }
+    assert body["meta"]["facets_estimated"] is False  # a handful of matches: exact counts
     assert body["meta"]["total"] == len(body["data"])
     assert body["facets"]["kind"]["complication"] >= 1
     assert sum(body["facets"]["type"].values()) == body["meta"]["total"]

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 
 from kb import create_app
 from kb.extensions import db
+from kb.search.postgres.backend import PostgresBackend
 from kb.search.postgres.ddl import truncate_sql
 from kb.services.seeding import load_seed
 from tests.conftest import NEW_ENTRY as ENTRY
@@ -144,3 +145,40 @@ def test_postgres_backend_is_refused_on_another_database(tmp_path: Path) -> None
         create_app({**settings, "KB_SEARCH_BACKEND": "postgres"})
     with pytest.raises(RuntimeError, match="unknown search backend 'elastic'"):
         create_app({**settings, "KB_SEARCH_BACKEND": "elastic"})
+
+
+@needs_postgres
+def test_facets_beyond_the_cap_are_estimates_and_say_so(pg_app: Flask, tmp_path: Path) -> None:
+    """Over KB_SEARCH_FACET_CAP matches the facets are counted over a sample and scaled, and the API
+    says so (meta.facets_estimated, InstantSearch's exhaustiveFacetsCount); hits and total stay exact."""
+    capped = make_app(tmp_path, fresh=False, KB_SEARCH_BACKEND="postgres", KB_SEARCH_FACET_CAP=3)
+    query = {"q": "skin", "per_page": 100}
+    exact = pg_app.test_client().get("/api/v1/search", query_string=query).get_json()
+    estimated = capped.test_client().get("/api/v1/search", query_string=query).get_json()
+    total = exact["meta"]["total"]
+    assert total > 3  # more matches than the cap
+    assert (exact["meta"]["facets_estimated"], estimated["meta"]["facets_estimated"]) == (False, True)
+    assert estimated["meta"]["total"] == total
+    assert [h["slug"] for h in estimated["data"]] == [h["slug"] for h in exact["data"]]
+    assert sum(exact["facets"]["type"].values()) == total
+    for facet in ("kind", "tags", "type"):  # values seen in the sample, each at most every match
+        assert set(estimated["facets"][facet]) <= set(exact["facets"][facet])
+        assert all(1 <= n <= total for n in estimated["facets"][facet].values())
+    few = capped.test_client().get("/api/v1/search", query_string={"q": "bruising"}).get_json()
+    assert few["meta"]["total"] <= 3  # within the cap: exact
+    assert few["meta"]["facets_estimated"] is False
+
+    def multi(app: Flask) -> dict:
+        body = {"requests": [{"indexName": "kb", "params": {"query": "skin", "facets": ["kind"]}}]}
+        response = app.test_client().post("/api/v1/search/multi", json=body)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["results"][0]
+
+    assert (multi(pg_app)["exhaustiveFacetsCount"], multi(capped)["exhaustiveFacetsCount"]) == (True, False)
+    assert multi(capped)["exhaustiveNbHits"] is True
+    assert multi(capped)["nbHits"] == total
+
+
+def test_the_facet_cap_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="facet_cap"):
+        PostgresBackend("postgresql+psycopg://postgres@127.0.0.1:5432/unused", facet_cap=0)

@@ -20,6 +20,9 @@ FACET_DESCRIPTION = (
 )
 
 
+_ESTIMATED = "False when the facet counts are estimates (PostgreSQL, beyond KB_SEARCH_FACET_CAP matches)"
+
+
 class FacetFilters(fields.Field):
     """``"kind:technique"``, or a list whose items are such strings (AND) or lists of them (OR)."""
 
@@ -263,7 +266,7 @@ class InstantSearchResultSchema(ma.Schema):
     params = fields.String(required=True)
     index = fields.String(required=True)
     exhaustiveNbHits = fields.Boolean(required=True)
-    exhaustiveFacetsCount = fields.Boolean(required=True)
+    exhaustiveFacetsCount = fields.Boolean(required=True, metadata={"description": _ESTIMATED})
     facets = fields.Dict(
         keys=fields.String(),
         values=fields.Dict(keys=fields.String(), values=fields.Integer()),
@@ -286,7 +289,7 @@ class FacetHitSchema(ma.Schema):
 
 class FacetSearchResultSchema(ma.Schema):
     facetHits = fields.List(fields.Nested(FacetHitSchema), required=True)
-    exhaustiveFacetsCount = fields.Boolean(required=True)
+    exhaustiveFacetsCount = fields.Boolean(required=True, metadata={"description": _ESTIMATED})
     processingTimeMS = fields.Integer(required=True)
 
 

@@ -130,6 +130,14 @@ class SearchMetaSchema(ma.Schema):
         required=True,
         metadata={"description": "Names the query (not the user); send it with clicks to /search/events"},
     )
+    facets_estimated = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "Whether the facet counts are estimates: on PostgreSQL, a facet over more "
+            "matches than KB_SEARCH_FACET_CAP (2,000 by default) is counted over the first that many and "
+            "scaled, as search engines do (Algolia's exhaustiveFacetsCount); `total` is always exact"
+        },
+    )
     words = fields.Nested(
         QueryWordsSchema,
         metadata={
@@ -141,7 +149,8 @@ class SearchMetaSchema(ma.Schema):
 
 
 class FacetsSchema(ma.Schema):
-    """Counts over every match; each facet applies every filter but its own (so other values stay)."""
+    """Counts over every match; each facet applies every filter but its own (so other values stay).
+    Estimates when `meta.facets_estimated` is true."""
 
     kind = fields.Dict(
         keys=fields.String(),

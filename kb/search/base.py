@@ -96,7 +96,8 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """A page of hits, the total number of matches, a "did you mean" query and facet counts.
+    """A page of hits, the total number of matches, a "did you mean" query and facet counts (exact,
+    unless ``facets_estimated``).
 
     When not every word of the query could be used (no document has them all), ``words`` says which
     were: ``{"used": [...], "dropped": [...]}`` (words as folded, in query order); else None."""
@@ -106,6 +107,9 @@ class SearchResult:
     suggestion: str | None
     facets: dict[str, dict[str, int]]
     words: dict[str, list[str]] | None = None
+    # True when the facet counts are estimates (a backend counted a sample of very many matches);
+    # ``total`` is always exact
+    facets_estimated: bool = False
 
 
 @dataclass(frozen=True)

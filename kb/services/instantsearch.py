@@ -102,6 +102,7 @@ class Answer:
     facets: dict[str, Counter[str]]
     exhaustive: bool = True
     suggestion: str | None = None
+    facets_exact: bool = True  # False: the backend estimated the facet counts (very many matches)
 
 
 def multi_search(
@@ -136,7 +137,7 @@ def facet_values(requests: list[dict[str, Any]], *, chain: Sequence[str]) -> dic
         results.append(
             {
                 "facetHits": hits,
-                "exhaustiveFacetsCount": answer.exhaustive,
+                "exhaustiveFacetsCount": answer.exhaustive and answer.facets_exact,
                 "processingTimeMS": _elapsed_ms(started),
             }
         )
@@ -191,7 +192,7 @@ def _one(index: int, request: dict[str, Any], chain: Sequence[str], locale: str 
         ),
         "index": request["indexName"],
         "exhaustiveNbHits": answer.exhaustive,
-        "exhaustiveFacetsCount": answer.exhaustive,
+        "exhaustiveFacetsCount": answer.exhaustive and answer.facets_exact,
         "facets": {name: dict(answer.facets[name].most_common(limit)) for name in wanted},
         "queryID": query_id,
         "suggestion": answer.suggestion,
@@ -219,7 +220,13 @@ def _answer(
             chain=chain,
         )
         facets = {name: Counter(result.extra["facets"].get(name, {})) for name in FACETS}
-        return Answer(result.items, result.total, facets, suggestion=result.meta.get("suggestion"))
+        return Answer(
+            result.items,
+            result.total,
+            facets,
+            suggestion=result.meta.get("suggestion"),
+            facets_exact=not result.meta.get("facets_estimated", False),
+        )
     return _gather(query, filters, page=page, per_page=per_page, chain=chain, index=index)
 
 

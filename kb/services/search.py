@@ -37,7 +37,11 @@ def search(
     if not clean_control(q).strip():
         # Nothing to search for (spaces, control characters): no results, as for a query of punctuation.
         # The document allows any 1-500 characters, so this is not a client error.
-        meta = {"suggestion": None, "query_id": analytics.query_id(q, locale=locale)}
+        meta = {
+            "suggestion": None,
+            "query_id": analytics.query_id(q, locale=locale),
+            "facets_estimated": False,
+        }
         return Page(items=[], page=page, per_page=per_page, total=0, meta=meta, extra={"facets": NO_FACETS})
     keys = search_locales.keys_for(chain)
     try:
@@ -62,6 +66,7 @@ def search(
         meta={
             "suggestion": result.suggestion,
             "query_id": analytics.count_search(q, locale=locale, total=result.total, page=page, count=count),
+            "facets_estimated": result.facets_estimated,
             **({"words": result.words} if result.words else {}),
         },
         extra={"facets": result.facets},

@@ -47,6 +47,7 @@ from kb.search.common.text import normalise
 from kb.search.postgres.ddl import DOCUMENTS, SCHEMA_LOCK_KEY, STATE, TITLE_KEYS, WORDS, ddl, truncate_sql
 from kb.search.postgres.query import Analysis, analyze_query, like_prefix, parse_synonyms
 from kb.search.postgres.sql import (
+    FACET_CAP,
     RESCORE_WINDOW,
     Filters,
     SearchSQL,
@@ -54,6 +55,7 @@ from kb.search.postgres.sql import (
     make_hit,
     page_params,
     page_sql,
+    scaled,
 )
 from kb.search.postgres.write import delete, reload, upsert, valid_ids
 
@@ -126,7 +128,10 @@ class PostgresBackend(SearchBackend):
         synonyms_path: str | None = None,
         lock_timeout: float = 5.0,
         schema: str | None = None,
+        facet_cap: int = FACET_CAP,
     ):
+        if int(facet_cap) < 1:
+            raise ValueError(f"facet_cap must be at least 1, got {facet_cap!r}")
         if schema is not None and not _IDENTIFIER.fullmatch(schema):
             raise ValueError(f"schema must be a lower-case SQL identifier, got {schema!r}")
         self.schema = schema
@@ -142,6 +147,7 @@ class PostgresBackend(SearchBackend):
         self._connection = connection
         self.transactional = connection is not None
         self.lock_timeout = float(lock_timeout)
+        self.facet_cap = int(facet_cap)  # facets are exact up to this many matches, estimated beyond
         self._synonym_files = {
             lang: SynonymFile(language_synonyms(synonyms_path, lang)) for lang in LANGUAGES
         }
@@ -158,13 +164,14 @@ class PostgresBackend(SearchBackend):
         connection: Callable[[], sa.Connection] | None = None,
     ) -> PostgresBackend:
         """From the app config: ``engine`` (else SQLALCHEMY_DATABASE_URI, which must be PostgreSQL),
-        KB_SYNONYMS_PATH and KB_SEARCH_LOCK_TIMEOUT; pass ``connection`` to have updates join the
-        caller's transaction."""
+        KB_SYNONYMS_PATH, KB_SEARCH_LOCK_TIMEOUT and KB_SEARCH_FACET_CAP; pass ``connection`` to have
+        updates join the caller's transaction."""
         return cls(
             engine if engine is not None else config["SQLALCHEMY_DATABASE_URI"],
             connection=connection,
             synonyms_path=config.get("KB_SYNONYMS_PATH"),
             lock_timeout=config.get("KB_SEARCH_LOCK_TIMEOUT", 5.0),
+            facet_cap=config.get("KB_SEARCH_FACET_CAP", FACET_CAP),
         )
 
     def close(self) -> None:
@@ -344,7 +351,12 @@ class PostgresBackend(SearchBackend):
             suggestion = next((r.suggestion for r in runs if r.suggestion), None)
             words = _words(best, rows[0][3] if rows else 0) if best is not None else None
         return SearchResult(
-            hits=hits, total=total, suggestion=suggestion, facets=_facets(kinds, tags, types), words=words
+            hits=hits,
+            total=total,
+            suggestion=suggestion,
+            facets=_facets(kinds, tags, types),
+            words=words,
+            facets_estimated=any(r.facets_estimated for r in chosen_runs),
         )
 
     def _languages(self, conn: sa.Connection) -> list[str]:
@@ -366,13 +378,20 @@ class PostgresBackend(SearchBackend):
         empty = _PgRun(language, analysis, [], "and", 0, {}, {}, [], suggestion)
         if not units:
             return empty
-        plan = SearchSQL(units, "and", filters)  # the usual case: some document has every unit
-        total, kinds, tags, window, every, types = conn.exec_driver_sql(plan.main(), plan.params).one()
+        plan = SearchSQL(units, "and", filters, self.facet_cap)  # usually some document has every unit
+        total, kinds, tags, window, every, types, *counted = conn.exec_driver_sql(
+            plan.main(), plan.params
+        ).one()
         mode = "and"
         if not every and len(units) > 1:
             mode, units = self._combination(conn, units, filters)
-            plan = SearchSQL(units, mode, filters)
-            total, kinds, tags, window, every, types = conn.exec_driver_sql(plan.main(), plan.params).one()
+            plan = SearchSQL(units, mode, filters, self.facet_cap)
+            total, kinds, tags, window, every, types, *counted = conn.exec_driver_sql(
+                plan.main(), plan.params
+            ).one()
+        (kinds, kinds_estimated), (tags, tags_estimated), (types, types_estimated) = (
+            scaled(found, n, self.facet_cap) for found, n in zip((kinds, tags, types), counted, strict=True)
+        )
         if len(units) == 1 or not total:
             mode = "and" if total else mode
         ranked = [(i, float(s), bool(u), int(ld), int(m)) for i, s, u, ld, m in window]
@@ -383,6 +402,7 @@ class PostgresBackend(SearchBackend):
             ranked += [(i, float(s), bool(u), int(ld), int(m)) for i, s, u, ld, m in tail]
         run = _PgRun(language, analysis, units, mode, total, kinds, tags, ranked, suggestion, types=types)
         run.every = bool(every)
+        run.facets_estimated = kinds_estimated or tags_estimated or types_estimated
         return run
 
     @staticmethod
@@ -500,6 +520,7 @@ class _PgRun:
     suggestion: str | None = None
     every: bool = True
     types: dict[str, int] = field(default_factory=dict)
+    facets_estimated: bool = False  # some facet counted a sample of the matches (more than the cap)
 
 
 def _words(run: _PgRun, lead: int) -> dict[str, list[str]] | None:

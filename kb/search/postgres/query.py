@@ -3,7 +3,8 @@
 The query is split by :func:`kb.search.common.parsing.parse` (the Whoosh backend's rules: quotes delimit
 phrases, every other non-word character separates words, the last word is unfinished, multi-word
 synonyms, at most 12 units), but words are analysed by the ``kb_search`` configuration, in one round
-trip that also reads from ``search_words`` what typo tolerance (nearest words by trigrams, then the
+trip (two when a typo candidate is near enough: whether a document still holds it) that also reads
+from ``search_words`` what typo tolerance (nearest words by trigrams, then the
 exact Meilisearch rule: 1 edit from 5 letters, 2 from 9, first letter fixed), completion of the last word
 and "did you mean" need. User text never reaches a tsquery parser: tsquery texts are built here from
 lexemes PostgreSQL returned, each one quoted, and are sent as bound parameters.
@@ -62,12 +63,6 @@ CROSS JOIN LATERAL (
     ORDER BY v.word <-> q.w
     LIMIT {MAX_TRIGRAM_CANDIDATES}
 ) c
--- search_words only grows between rebuilds: keep the words some indexed document still holds, so that
--- typo matching and "did you mean" never reach words of removed (unpublished) documents.
-WHERE EXISTS (
-    SELECT 1 FROM {DOCUMENTS} d
-    WHERE d.tsv @@ plainto_tsquery('{CONFIG}', c.word) AND d.language = %(language)s
-)
 UNION ALL
 SELECT 'complete', c.word, c.word, ARRAY(SELECT lexeme FROM unnest(to_tsvector('{CONFIG}', c.word))),
        NULL, c.docs
@@ -81,6 +76,24 @@ WHERE EXISTS (SELECT 1 FROM {WORDS} WHERE word LIKE %(prefix)s)
 UNION ALL
 SELECT 'state', NULL, NULL, NULL, NULL, NULL WHERE EXISTS (SELECT 1 FROM {STATE})
 """
+
+
+# search_words only grows between rebuilds: of the typo candidates within the edit distance (few of the
+# trigram neighbours), keep the words some indexed document still holds, so that typo matching and "did
+# you mean" never reach words of removed (unpublished) documents. (Each test builds a GIN bitmap of the
+# word's documents: done for every trigram neighbour, it cost more than the rest of the lookup.)
+_HELD_SQL = f"""
+SELECT w FROM unnest(%(words)s::text[]) AS w
+WHERE EXISTS (
+    SELECT 1 FROM {DOCUMENTS} d
+    WHERE d.tsv @@ plainto_tsquery('{CONFIG}', w) AND d.language IS NOT DISTINCT FROM %(language)s
+)
+"""
+
+
+@cache
+def held_sql(language: str = DEFAULT_LANGUAGE) -> str:
+    return _HELD_SQL.replace(f"'{CONFIG}'", f"'{config_for(language)}'")
 
 
 @cache
@@ -145,7 +158,7 @@ class LookupVocab:
         return self.prefix_exists
 
     def correct(self, word: str, accept: Callable[[str], bool] | None = None) -> str | None:
-        """The nearest candidate (candidates are words some indexed document holds: LOOKUP_SQL)."""
+        """The nearest candidate (candidates are words some indexed document holds: _HELD_SQL)."""
         found = [c for c in self.candidates.get(word, ()) if accept is None or accept(c.word)]
         return found[0].word if found and word not in self.known else None
 
@@ -257,11 +270,18 @@ def analyze_query(conn, q: object, synonyms: SynonymMap, language: str = DEFAULT
             index_exists = True
     for found in positions.values():
         found.sort(key=lambda item: item[1])
+    near = []
     for query_word, word, docs, lexemes in raw_candidates:
         limit = max_edits(query_word)
         distance = osa_distance(query_word, word, limit)
         if distance <= limit:
-            vocab.candidates.setdefault(query_word, []).append(Candidate(word, distance, docs, lexemes))
+            near.append((query_word, Candidate(word, distance, docs, lexemes)))
+    if near:
+        words = sorted({c.word for _, c in near})
+        held = set(conn.exec_driver_sql(held_sql(language), {"words": words, "language": language}).scalars())
+        for query_word, candidate in near:
+            if candidate.word in held:
+                vocab.candidates.setdefault(query_word, []).append(candidate)
     for found in vocab.candidates.values():
         found.sort(key=lambda c: (c.distance, -c.docs, c.word))
     parsed = parse(q, _Lexemes(positions), synonyms)

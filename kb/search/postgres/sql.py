@@ -27,12 +27,18 @@ from kb.search.postgres.query import UnitQuery, any_of, quote
 WEIGHTS = [FIELD_BOOSTS[f] / FIELD_BOOSTS["title"] for f in ("body", "details", "summary", "title")]
 RANK_NORMALIZATION = 1  # divide by 1 + log(document length): long bodies do not win by length alone
 RESCORE_WINDOW = 100
+# Facets are exact up to this many matches (per facet, after the filters it applies); beyond, each is
+# counted over the first FACET_CAP of them and scaled (an estimate, which the result says).
+FACET_CAP = 2000
 TITLE_OPTIONS = f"HighlightAll=true, StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}"
 FRAGMENT_OPTIONS = f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxWords=35, MinWords=15, MaxFragments=1"
 _WORD = re.compile(r"\w")
 
 
-_LANGUAGE = " AND d.language = %(language)s"
+# Not ``=``: the language btree would then be chosen whenever most rows match (one language is the
+# usual case), and its rows filtered by reading the full, TOASTed ``tsv`` of each; the GIN index answers
+# the match without reading it.
+_LANGUAGE = " AND d.language IS NOT DISTINCT FROM %(language)s"
 _ORDER = "urgent DESC, lead DESC, matched DESC, coarse DESC, id"  # safety first, then Meilisearch's last
 
 
@@ -54,8 +60,9 @@ class SearchSQL:
     each row matched are counted with one hashed id set per unit, again from the index alone.
     """
 
-    def __init__(self, units: list[UnitQuery], mode: str, filters: Filters):
+    def __init__(self, units: list[UnitQuery], mode: str, filters: Filters, cap: int = FACET_CAP):
         self.units = units
+        self.cap = int(cap)
         self.mode = mode
         self.filters = filters
         self.params: dict[str, object] = {
@@ -116,11 +123,19 @@ class SearchSQL:
         # safety first: a document whose urgent warning sign a unit matches is a result without every word
         urgent_too = " OR d.tsv_urgent @@ %(urgent)s::tsquery" if self.params["urgent"] else ""
         if self.mode == "and":
+            # (all AND tests) OR urgent, written as (all OR urgent) AND (tests OR urgent): the GIN
+            # indexes answer the first part, so no row's full ``tsv`` is read again to filter it
+            where = f"d.tsv @@ %(all)s::tsquery{urgent_too}"
+            tests = self._tests()[len(" AND ") :]
+            if tests:
+                where = f"({where}) AND ({tests}{urgent_too})" if urgent_too else f"{where} AND {tests}"
+            else:
+                where = f"({where})"
             return f"""
             m AS MATERIALIZED (
                 SELECT d.id, d.type, d.kind, d.tags, 1 AS matched, 1 AS lead{score}{urgent}
                 FROM {DOCUMENTS} d
-                WHERE (d.tsv @@ %(all)s::tsquery{self._tests()}{urgent_too}){scope}
+                WHERE {where}{scope}
             )"""
         flags = ", ".join(
             f"(d.id IN (SELECT id FROM {DOCUMENTS} WHERE tsv @@ %(u{i})s::tsquery)"
@@ -164,8 +179,12 @@ class SearchSQL:
 
     def main(self) -> str:
         """One row: total, kind counts (of entries), tag counts, the rescored window as [id, score]
-        pairs, whether some document (in any locale) matches every unit (always true in "or" mode), and
-        type counts; each facet's counts apply every filter but its own."""
+        pairs, whether some document (in any locale) matches every unit (always true in "or" mode), type
+        counts, then how many matches each facet counted over (kind, tag, type): each facet's counts
+        apply every filter but its own, over at most ``cap`` matches (:func:`scaled`)."""
+        # what each facet counts: every filter but its own
+        kind = f"type = 'entry'{self._tag()}{self._type()}"
+        tag, type = f"true{self._kind()}{self._type()}", f"true{self._kind()}{self._tag()}"
         every = "true"
         if self.mode == "and":
             every = f"""CASE WHEN EXISTS (SELECT 1 FROM m) THEN true ELSE EXISTS (
@@ -182,24 +201,36 @@ class SearchSQL:
                 SELECT d.tsv || ''::tsvector AS v
                 FROM {DOCUMENTS} d WHERE d.id = w.id OFFSET 0
             ) x
+        ),
+        c AS (  -- the total and the facets' populations in one pass over the matches
+            SELECT count(*) FILTER (WHERE {self._filters()}) AS total,
+                   count(*) FILTER (WHERE {kind}) AS kinds,
+                   count(*) FILTER (WHERE {tag}) AS tags,
+                   count(*) FILTER (WHERE {type}) AS types
+            FROM m
         )
         SELECT
-            (SELECT count(*) FROM m WHERE {self._filters()}),
-            (SELECT coalesce(json_object_agg(kind, n), '{{}}'::json)
-             FROM (SELECT kind, count(*) AS n FROM m WHERE type = 'entry'{self._tag()}{self._type()}
-                   GROUP BY kind) k),
-            (SELECT coalesce(json_object_agg(tag, n), '{{}}'::json)
-             FROM (SELECT tag, count(*) AS n
-                   FROM (SELECT unnest(tags) AS tag FROM m WHERE true{self._kind()}{self._type()}) t
-                   GROUP BY tag) g),
+            c.total,
+            {self._facet("kind", kind)},
+            {self._facet("tag", tag)},
             (SELECT coalesce(json_agg(json_build_array(id, score, urgent, lead, matched)
                                       ORDER BY urgent DESC, lead DESC, matched DESC, score DESC, coarse DESC,
                                       id), '[]'::json)
              FROM r),
             {every},
-            (SELECT coalesce(json_object_agg(type, n), '{{}}'::json)
-             FROM (SELECT type, count(*) AS n FROM m WHERE true{self._kind()}{self._tag()} GROUP BY type) y)
+            {self._facet("type", type)},
+            c.kinds, c.tags, c.types
+        FROM c
         """
+
+    def _facet(self, name: str, where: str) -> str:
+        """The counts of one facet over the first ``cap`` matches passing ``where`` (all of them when
+        there are no more), as a JSON object; ``main`` also gives how many pass ``where``."""
+        value = "unnest(tags)" if name == "tag" else name
+        return f"""(SELECT coalesce(json_object_agg(v, n), '{{}}'::json)
+             FROM (SELECT v, count(*) AS n
+                   FROM (SELECT {value} AS v FROM (SELECT * FROM m WHERE {where} LIMIT {self.cap}) c) t
+                   GROUP BY v) g)"""
 
     def tail(self, offset: int, limit: int) -> str:
         """[id, first-pass score] rows beyond the window, in first-pass order."""
@@ -208,6 +239,15 @@ class SearchSQL:
         SELECT id::text, coarse, urgent, lead, matched FROM m WHERE {self._filters()}
         ORDER BY {_ORDER} OFFSET {int(offset)} LIMIT {int(limit)}
         """
+
+
+def scaled(counts: dict[str, int], population: int, cap: int) -> tuple[dict[str, int], bool]:
+    """Facet counts over the first ``cap`` of ``population`` matches as estimates over all of them
+    (unchanged, and exact, when there are no more than ``cap``); and whether they are estimates."""
+    if population <= cap:
+        return counts, False
+    factor = population / cap
+    return {key: min(population, max(1, round(n * factor))) for key, n in counts.items()}, True
 
 
 def highlight_queries(units: list[UnitQuery]) -> dict[str, object]:
