@@ -50,6 +50,7 @@ from kb.search.common.strategy import lead_of, words_report
 from kb.search.common.synonyms import SynonymFile, SynonymMap
 from kb.search.whoosh import storage
 from kb.search.whoosh.analysis import stem_analyzer
+from kb.search.whoosh.cards import write_card_files
 from kb.search.whoosh.fields import (
     INDEX_VERSION,
     READABLE_VERSIONS,
@@ -419,6 +420,7 @@ class WhooshBackend(SearchBackend):
             vocab.merge(counts)
             vocab.save(gen_dir / VOCAB_FILE)
             writer.commit()
+            write_card_files(ix, gen_dir)  # before the swap: no reader sees the segment without it
         except BaseException:
             writer.cancel()
             raise

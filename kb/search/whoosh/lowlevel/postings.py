@@ -181,3 +181,15 @@ def column_values(reader, field: str) -> list[bytes | None]:
             values = [None if leaf.is_deleted(i) else v for i, v in enumerate(values)]
         out.extend(values)
     return out
+
+
+def segments(reader) -> list[tuple[Any, int, str, frozenset[int]]]:
+    """(segment reader, first docnum, segment id, deleted docnums within the segment) of each segment
+    of a reader (none for the empty reader of an index without segments)."""
+    found = []
+    for leaf, offset in _leaves(reader):
+        segment_id = _segment_id(leaf)
+        if segment_id is not None:
+            deleted = frozenset(leaf.deleted_docs_set) if leaf.has_deletions() else frozenset()
+            found.append((leaf, offset, segment_id, deleted))
+    return found

@@ -1,0 +1,204 @@
+"""Per-document cards of one index state, and the card file a rebuild writes beside its segment.
+
+A card (:func:`kb.search.whoosh.fields.pack_card`) is what hits, filters, facets and suggestions read
+of a document without its stored fields. A rebuild writes, next to its segment,
+``<segment id>.kbcard`` (:mod:`kb.search.whoosh.lowlevel.array_file`): every packed card in one blob,
+each repeated value (kind, locale, tags, language, action, type, procedures) as an int32 code into a
+small table, and the title suggester's arrays (:class:`kb.search.whoosh.titles.TitleArrays`). Like the
+flat postings file it is named as one of the segment's files (Whoosh deletes it with the segment) and
+never changes; every worker maps it and reads it in place, so a card is decoded only when a hit or a
+suggestion shows it. Segments without one (incremental commits, merges) are read from the ``card``
+column into memory, as they are small.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from kb.search.whoosh.fields import CardValues, unpack_card
+from kb.search.whoosh.lowlevel import array_file
+from kb.search.whoosh.lowlevel.postings import segments
+from kb.search.whoosh.titles import Card, TitleArrays, TitlePart, TitleSuggester, title_arrays, title_words
+
+EXT = ".kbcard"
+# The repeated values of a card: its position in CardValues, by name.
+COLUMNS = {"kind": 2, "locale": 3, "tags": 4, "language": 6, "action": 7, "type": 8, "procedures": 9}
+_TITLE_ARRAYS = ("docs", "starts", "inner_ranks", "inner_starts", "counts")
+
+
+def path_for(folder: str | Path, segment_id: str) -> Path:
+    return Path(folder) / f"{segment_id}{EXT}"
+
+
+def write_card_files(ix, folder: Path) -> None:
+    """Write the card file of each segment of ``ix`` (a rebuild's index, just committed, no deletions)."""
+    reader = ix.reader()
+    try:
+        for leaf, _offset, segment_id, deleted in segments(reader):
+            if deleted or not leaf.has_column("card"):
+                continue
+            raws = list(leaf.column_reader("card"))
+            if all(raws):
+                arrays, meta = _file_arrays(raws)
+                array_file.write(path_for(folder, segment_id), arrays, meta)
+    finally:
+        reader.close()
+
+
+def _file_arrays(raws: list[bytes]) -> tuple[dict[str, array], dict]:
+    cards = [unpack_card(raw) for raw in raws]
+    arrays: dict[str, array] = {"cards.offsets": array("q", [0])}
+    blob = bytearray()
+    for raw in raws:
+        blob += raw
+        arrays["cards.offsets"].append(len(blob))
+    arrays["cards.blob"] = array("B", blob)
+    tables: dict[str, list] = {}
+    for name, position in COLUMNS.items():
+        codes: dict = {}
+        arrays[f"code.{name}"] = array("i", (codes.setdefault(c[position], len(codes)) for c in cards))
+        tables[name] = list(codes)
+    titles = title_arrays([(c[0], c[1]) for c in cards])
+    for name in _TITLE_ARRAYS:
+        arrays[f"titles.{name}"] = array("i", getattr(titles, name))
+    arrays |= array_file.string_arrays("titles.norms", titles.norms)
+    arrays |= array_file.string_arrays("titles.words", titles.words)
+    return arrays, {"tables": tables}
+
+
+class _Column(Sequence):
+    """A card column's values by docnum: its table at each document's code."""
+
+    def __init__(self, codes: Sequence[int], table: list):
+        self.codes, self.table = codes, table
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, d):  # type: ignore[override]
+        return self.table[self.codes[d]]
+
+
+class _Segment:
+    """One segment's cards: from its card file (mapped), else its column's packed cards (in memory)."""
+
+    def __init__(self, leaf, offset: int, segment_id: str, deleted: frozenset[int], folder: Path):
+        self.offset, self.count = offset, leaf.doc_count_all()
+        self.deleted = frozenset(offset + d for d in deleted)
+        self.file: array_file.ArrayFile | None = None
+        self.raws: list[bytes] = []
+        path = path_for(folder, segment_id)
+        if path.exists():
+            try:
+                self.file = array_file.ArrayFile(path)
+            except (OSError, ValueError, EOFError, KeyError):
+                self.file = None
+        if self.file is None:
+            self.raws = list(leaf.column_reader("card")) if leaf.has_column("card") else [b""] * self.count
+            self.blob: memoryview | None = None
+        else:
+            self.blob, self.offsets = self.file.view("cards.blob"), self.file.view("cards.offsets")
+
+    def raw(self, i: int) -> bytes:
+        if self.blob is None:
+            return self.raws[i]
+        return bytes(self.blob[self.offsets[i] : self.offsets[i + 1]])
+
+
+class Cards:
+    """The cards of every docnum of a Whoosh reader (``folder``: the index's directory).
+
+    ``cards[d]`` unpacks one (None: deleted); :meth:`column` gives a repeated value by docnum (codes
+    and tables, shared from the card file when the rebuilt segment is all there is); :attr:`live`:
+    the docnums not deleted."""
+
+    def __init__(self, reader, folder: Path):
+        self._segments = [_Segment(*found, folder) for found in segments(reader)]
+        self._starts = [s.offset for s in self._segments]
+        self.size = sum(s.count for s in self._segments)
+        self.deleted = frozenset().union(*(s.deleted for s in self._segments))
+        self.live: Sequence[int] = (
+            [d for d in range(self.size) if d not in self.deleted] if self.deleted else range(self.size)
+        )
+        self.codes: dict[str, Sequence[int]] = {}
+        self.tables: dict[str, list] = {}
+        files = [s for s in self._segments if s.file is not None]
+        if len(self._segments) == 1 and files:
+            for name in COLUMNS:
+                self.codes[name] = files[0].file.view(f"code.{name}")  # type: ignore[union-attr]
+                self.tables[name] = files[0].file.meta["tables"][name]  # type: ignore[union-attr,index]
+        else:
+            self._merge_codes()
+
+    def _merge_codes(self) -> None:
+        """The codes of several segments, into one table per column (an array of 4 bytes a document)."""
+        for name, position in COLUMNS.items():
+            index: dict = {}
+            codes = array("i")
+            for segment in self._segments:
+                if segment.file is not None:
+                    table = segment.file.meta["tables"][name]  # type: ignore[index]
+                    remap = [index.setdefault(value, len(index)) for value in table]
+                    codes.extend(map(remap.__getitem__, segment.file.view(f"code.{name}")))
+                else:
+                    for raw in segment.raws:
+                        value = unpack_card(raw)[position] if raw else None
+                        codes.append(index.setdefault(value, len(index)))
+            self.codes[name], self.tables[name] = codes, list(index)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, d: int) -> CardValues | None:
+        if d in self.deleted or not 0 <= d < self.size:
+            return None
+        segment = self._segments[bisect_right(self._starts, d) - 1]
+        raw = segment.raw(d - segment.offset)
+        return unpack_card(raw) if raw else None
+
+    def column(self, name: str) -> _Column:
+        return _Column(self.codes[name], self.tables[name])
+
+    def card(self, d: int) -> Card:
+        """What the suggester shows of document ``d``."""
+        c = self[d]
+        assert c is not None, d
+        return Card(title=c[0], slug=c[1], kind=c[2], locale=c[3], type=c[8], procedures=c[9])
+
+    def suggester(self) -> TitleSuggester:
+        """The title suggester over the live documents: the card files' arrays, mapped, and one part
+        built in memory for the documents of the other segments."""
+        locales, procedures = self.column("locale"), self.column("procedures")
+        parts: list[TitlePart] = []
+        others: list[int] = []
+        for segment in self._segments:
+            if segment.file is None:
+                others.extend(d for d in range(segment.offset, segment.offset + segment.count) if self[d])
+                continue
+            f = segment.file
+            arrays = TitleArrays(
+                docs=f.view("titles.docs"),
+                norms=f.strings("titles.norms"),
+                starts=f.view("titles.starts"),
+                inner_ranks=f.view("titles.inner_ranks"),
+                inner_starts=f.view("titles.inner_starts"),
+                words=f.strings("titles.words"),
+                counts=f.view("titles.counts"),
+            )
+            delta: Counter[str] = Counter()
+            for d in segment.deleted:
+                delta.subtract(title_words(unpack_card(segment.raw(d - segment.offset))[0]))
+            parts.append(
+                TitlePart(
+                    arrays, self.card, locales, procedures, segment.deleted, dict(delta), segment.offset
+                )
+            )
+        if others or not parts:
+            cards = [self[d] for d in others]
+            arrays = title_arrays([(c[0], c[1]) for c in cards], others)  # type: ignore[index]
+            parts.append(TitlePart(arrays, self.card, locales, procedures))
+        return TitleSuggester.of_parts(parts)
