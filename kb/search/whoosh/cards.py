@@ -16,7 +16,8 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import compress, repeat
 from pathlib import Path
 
 from kb.search.whoosh.fields import CardValues, unpack_card
@@ -25,8 +26,10 @@ from kb.search.whoosh.lowlevel.postings import segments
 from kb.search.whoosh.titles import Card, TitleArrays, TitlePart, TitleSuggester, title_arrays, title_words
 
 EXT = ".kbcard"
-# The repeated values of a card: its position in CardValues, by name.
-COLUMNS = {"kind": 2, "locale": 3, "tags": 4, "language": 6, "action": 7, "type": 8, "procedures": 9}
+# The repeated values of a card: its position in CardValues, by name; MANY: those holding several
+# values (tags, procedures), kept as the codes of each value rather than a code per combination.
+COLUMNS = {"kind": 2, "locale": 3, "language": 6, "action": 7, "type": 8}
+MANY = {"tags": 4, "procedures": 9}
 _TITLE_ARRAYS = ("docs", "starts", "inner_ranks", "inner_starts", "counts")
 
 
@@ -62,12 +65,55 @@ def _file_arrays(raws: list[bytes]) -> tuple[dict[str, array], dict]:
         codes: dict = {}
         arrays[f"code.{name}"] = array("i", (codes.setdefault(c[position], len(codes)) for c in cards))
         tables[name] = list(codes)
+    for name, position in MANY.items():
+        codes = {}
+        many = _many_arrays((codes.setdefault(v, len(codes)) for v in c[position]) for c in cards)
+        arrays |= {f"many.{name}.{part}": values for part, values in many.items()}
+        tables[name] = list(codes)
     titles = title_arrays([(c[0], c[1]) for c in cards])
     for name in _TITLE_ARRAYS:
         arrays[f"titles.{name}"] = array("i", getattr(titles, name))
     arrays |= array_file.string_arrays("titles.norms", titles.norms)
     arrays |= array_file.string_arrays("titles.words", titles.words)
     return arrays, {"tables": tables}
+
+
+def _many_arrays(rows: Iterable[Iterable[int]], first_doc: int = 0) -> dict[str, array]:
+    """The value codes of each document in one array (``values``), where each document's end
+    (``ends``) and whose each value is (``owners``)."""
+    values, ends, owners = array("i"), array("q", [0]), array("i")
+    for doc, row in enumerate(rows, first_doc):
+        values.extend(row)
+        owners.extend(repeat(doc, len(values) - ends[-1]))
+        ends.append(len(values))
+    return {"values": values, "ends": ends, "owners": owners}
+
+
+class Many:
+    """A many-valued card column (tags, procedures): per document, codes into ``table``."""
+
+    def __init__(self, values: Sequence[int], ends: Sequence[int], owners: Sequence[int], table: list):
+        self.values, self.ends, self.owners, self.table = values, ends, owners, table
+
+    def codes_of(self, d: int) -> Sequence[int]:
+        return self.values[self.ends[d] : self.ends[d + 1]]
+
+    def __getitem__(self, d: int) -> tuple[str, ...]:
+        return tuple(map(self.table.__getitem__, self.codes_of(d)))
+
+    def docs_with(self, value: str) -> set[int]:
+        """The documents (deleted ones too) holding ``value``."""
+        codes = [c for c, v in enumerate(self.table) if v == value]
+        if not codes:
+            return set()
+        return set(compress(self.owners, map(codes[0].__eq__, self.values)))
+
+    def groups(self) -> dict[str, list[int]]:
+        """Per value, the documents (deleted ones too) holding it."""
+        by_code: dict[int, list[int]] = {}
+        for code, doc in zip(self.values, self.owners, strict=True):
+            by_code.setdefault(code, []).append(doc)
+        return {self.table[c]: docs for c, docs in by_code.items()}
 
 
 class _Column(Sequence):
@@ -126,11 +172,16 @@ class Cards:
         )
         self.codes: dict[str, Sequence[int]] = {}
         self.tables: dict[str, list] = {}
-        files = [s for s in self._segments if s.file is not None]
+        self.many: dict[str, Many] = {}
+        files = [s.file for s in self._segments if s.file is not None]
         if len(self._segments) == 1 and files:
+            f = files[0]
             for name in COLUMNS:
-                self.codes[name] = files[0].file.view(f"code.{name}")  # type: ignore[union-attr]
-                self.tables[name] = files[0].file.meta["tables"][name]  # type: ignore[union-attr,index]
+                self.codes[name] = f.view(f"code.{name}")
+                self.tables[name] = f.meta["tables"][name]  # type: ignore[index]
+            for name in MANY:
+                parts = (f.view(f"many.{name}.{part}") for part in ("values", "ends", "owners"))
+                self.many[name] = Many(*parts, f.meta["tables"][name])  # type: ignore[index]
         else:
             self._merge_codes()
 
@@ -149,6 +200,22 @@ class Cards:
                         value = unpack_card(raw)[position] if raw else None
                         codes.append(index.setdefault(value, len(index)))
             self.codes[name], self.tables[name] = codes, list(index)
+        for name, position in MANY.items():
+            index = {}
+            rows: list[Iterable[int]] = []
+            for segment in self._segments:
+                if segment.file is not None:
+                    table = segment.file.meta["tables"][name]  # type: ignore[index]
+                    remap = [index.setdefault(value, len(index)) for value in table]
+                    values, ends = (segment.file.view(f"many.{name}.{part}") for part in ("values", "ends"))
+                    rows += (
+                        map(remap.__getitem__, values[ends[i] : ends[i + 1]]) for i in range(segment.count)
+                    )
+                else:
+                    for raw in segment.raws:
+                        found = unpack_card(raw)[position] if raw else ()
+                        rows.append([index.setdefault(v, len(index)) for v in found])
+            self.many[name] = Many(**_many_arrays(rows), table=list(index))
 
     def __len__(self) -> int:
         return self.size
@@ -172,7 +239,7 @@ class Cards:
     def suggester(self) -> TitleSuggester:
         """The title suggester over the live documents: the card files' arrays, mapped, and one part
         built in memory for the documents of the other segments."""
-        locales, procedures = self.column("locale"), self.column("procedures")
+        locales, procedures = self.column("locale"), self.many["procedures"]
         parts: list[TitlePart] = []
         others: list[int] = []
         for segment in self._segments:

@@ -16,6 +16,7 @@ import contextlib
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from functools import cached_property
+from itertools import chain, compress
 from pathlib import Path
 
 from kb.search.whoosh.cards import Cards
@@ -96,13 +97,14 @@ class IndexSnapshot:
         key = ("docs", facet, value)
         docs = self.scorer.cached(key)
         if docs is None:
-            column = self._COLUMNS[facet]
-            codes, table = self.cards.codes[column], self.cards.tables[column]
+            cards, column = self.cards, self._COLUMNS[facet]
             if facet in MANY_VALUED:
-                wanted = {c for c, values in enumerate(table) if values is not None and value in values}
+                docs = cards.many[column].docs_with(value)
             else:
-                wanted = {c for c, v in enumerate(table) if v == value}
-            docs = {d for d in self.live if codes[d] in wanted} if wanted else set()
+                codes, table = cards.codes[column], cards.tables[column]
+                wanted = [c for c, v in enumerate(table) if v == value]
+                docs = set(compress(range(len(codes)), map(wanted[0].__eq__, codes))) if wanted else set()
+            docs.difference_update(cards.deleted)
             self.scorer.remember(key, docs)
         return docs
 
@@ -167,15 +169,13 @@ class IndexSnapshot:
         intersections: one bit per document, so one big-integer AND and popcount per value.
         ``mask_min``: the size from which on bitmasks are used (default: the snapshot's)."""
         if len(docs) < (self.facet_mask_min if mask_min is None else mask_min):
-            codes, table = self.cards.codes[facet], self.cards.tables[facet]
-            by_code = Counter(map(codes.__getitem__, docs))
             if facet != "tags":
-                counts = Counter({table[c]: n for c, n in by_code.items()})
+                codes, table = self.cards.codes[facet], self.cards.tables[facet]
+                by_code = Counter(map(codes.__getitem__, docs))
             else:
-                counts = Counter()
-                for c, n in by_code.items():
-                    for tag in table[c]:
-                        counts[tag] += n
+                many = self.cards.many["tags"]
+                by_code, table = Counter(chain.from_iterable(map(many.codes_of, docs))), many.table
+            counts = Counter({table[c]: n for c, n in by_code.items()})
         else:
             key = id(docs)
             if selections is None or key not in selections:
@@ -204,20 +204,24 @@ class IndexSnapshot:
         cache = self.__dict__.setdefault("_facet_masks", {})
         if facet not in cache:  # one integer of len(cards) bits per value: a few per facet, kept
             size = len(self.cards)
-            codes, table = self.cards.codes[facet], self.cards.tables[facet]
-            by_code: dict[int, list[int]] = {}  # built for the masks, then dropped
-            for d in self.live:
-                by_code.setdefault(codes[d], []).append(d)
-            groups: dict[str, list[int]] = {}
-            for c, members in by_code.items():
-                for value in table[c] if facet == "tags" else (table[c],):
-                    groups.setdefault(value, []).extend(members)
+            if facet == "tags":
+                groups = self.cards.many["tags"].groups()
+            else:
+                codes, table = self.cards.codes[facet], self.cards.tables[facet]
+                by_code: dict[int, list[int]] = {}  # built for the masks, then dropped
+                for d in range(len(codes)):
+                    by_code.setdefault(codes[d], []).append(d)
+                groups = {table[c]: members for c, members in by_code.items()}
+            deleted = self.cards.deleted
             masks = {}
             for value, members in groups.items():
                 flags = bytearray(size)
                 for d in members:
                     flags[d] = 1
-                masks[value] = _bitmask(flags)
+                for d in deleted:
+                    flags[d] = 0
+                if any(flags):
+                    masks[value] = _bitmask(flags)
             cache[facet] = masks
         return cache[facet]
 
