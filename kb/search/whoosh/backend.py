@@ -49,6 +49,7 @@ from kb.search.common.sections import best_section
 from kb.search.common.strategy import lead_of, words_report
 from kb.search.common.synonyms import SynonymFile, SynonymMap
 from kb.search.whoosh import storage
+from kb.search.whoosh.allocator import return_large_blocks
 from kb.search.whoosh.analysis import stem_analyzer
 from kb.search.whoosh.cards import write_card_files
 from kb.search.whoosh.fields import (
@@ -125,6 +126,7 @@ class WhooshBackend(SearchBackend):
             lang: SynonymFile(language_synonyms(synonyms_path, lang)) for lang in LANGUAGES
         }
         self._lock = threading.RLock()
+        return_large_blocks()  # a search's large transient blocks go back to the system when freed
         self._snapshot: IndexSnapshot | None = None
         self._detail: str | None = None
 
