@@ -4,10 +4,11 @@ A snapshot is replaced (never updated) when CURRENT or LAST_COMMIT changes, so c
 invalidation: per-document cards (for hits, filters, facets and ids()), the title suggester, the
 vocabulary and the scorer all belong to exactly one state.
 
-What grows with the corpus is held once per document and compactly: a card's repeated values (kind,
-locale, tags, language, action, type) are one shared object each. What grows with use (term and unit
-scores, phrase and filter document sets, facet masks of query units) lives in the scorer's LRU,
-bounded in bytes (``cache_bytes``, KB_SEARCH_CACHE_BYTES).
+What grows with the corpus is read in place from the rebuilt segment's files, mapped and shared by
+every process (the cards and the title suggester's arrays: :mod:`kb.search.whoosh.cards`; postings:
+:mod:`kb.search.whoosh.lowlevel.flat_postings`); only documents committed since are held in memory.
+What grows with use (term and unit scores, phrase and filter document sets, facet masks of query
+units) lives in the scorer's LRU, bounded in bytes (``cache_bytes``, KB_SEARCH_CACHE_BYTES).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class IndexSnapshot:
         return len(self.live)
 
     def ids(self) -> set[str]:
-        """The ids of the live documents, read from the cards' column (a card in memory holds none)."""
+        """The ids of the live documents, read from the cards' column."""
         return {unpack_card(raw)[5] for raw in column_values(self.searcher.reader(), "card") if raw}
 
     @cached_property
