@@ -18,6 +18,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import compress, repeat
+from operator import add
 from pathlib import Path
 
 from kb.search.whoosh.fields import CardValues, unpack_card
@@ -200,22 +201,25 @@ class Cards:
                         value = unpack_card(raw)[position] if raw else None
                         codes.append(index.setdefault(value, len(index)))
             self.codes[name], self.tables[name] = codes, list(index)
-        for name, position in MANY.items():
+        for name, position in MANY.items():  # each segment's values, ends and owners, in C
             index = {}
-            rows: list[Iterable[int]] = []
+            values, ends, owners = array("i"), array("q", [0]), array("i")
             for segment in self._segments:
                 if segment.file is not None:
                     table = segment.file.meta["tables"][name]  # type: ignore[index]
                     remap = [index.setdefault(value, len(index)) for value in table]
-                    values, ends = (segment.file.view(f"many.{name}.{part}") for part in ("values", "ends"))
-                    rows += (
-                        map(remap.__getitem__, values[ends[i] : ends[i + 1]]) for i in range(segment.count)
-                    )
+                    base = len(values)
+                    view = segment.file.view
+                    values.extend(map(remap.__getitem__, view(f"many.{name}.values")))
+                    ends.extend(map(add, view(f"many.{name}.ends")[1:], repeat(base)))
+                    owners.extend(map(add, view(f"many.{name}.owners"), repeat(segment.offset)))
                 else:
-                    for raw in segment.raws:
+                    for i, raw in enumerate(segment.raws):
                         found = unpack_card(raw)[position] if raw else ()
-                        rows.append([index.setdefault(v, len(index)) for v in found])
-            self.many[name] = Many(**_many_arrays(rows), table=list(index))
+                        values.extend([index.setdefault(v, len(index)) for v in found])
+                        owners.extend(repeat(segment.offset + i, len(found)))
+                        ends.append(len(values))
+            self.many[name] = Many(values, ends, owners, list(index))
 
     def __len__(self) -> int:
         return self.size
