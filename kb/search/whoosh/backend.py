@@ -49,7 +49,9 @@ from kb.search.common.sections import best_section
 from kb.search.common.strategy import lead_of, words_report
 from kb.search.common.synonyms import SynonymFile, SynonymMap
 from kb.search.whoosh import storage
+from kb.search.whoosh.allocator import return_large_blocks
 from kb.search.whoosh.analysis import stem_analyzer
+from kb.search.whoosh.cards import write_card_files
 from kb.search.whoosh.fields import (
     INDEX_VERSION,
     READABLE_VERSIONS,
@@ -124,6 +126,7 @@ class WhooshBackend(SearchBackend):
             lang: SynonymFile(language_synonyms(synonyms_path, lang)) for lang in LANGUAGES
         }
         self._lock = threading.RLock()
+        return_large_blocks()  # a search's large transient blocks go back to the system when freed
         self._snapshot: IndexSnapshot | None = None
         self._detail: str | None = None
 
@@ -419,6 +422,7 @@ class WhooshBackend(SearchBackend):
             vocab.merge(counts)
             vocab.save(gen_dir / VOCAB_FILE)
             writer.commit()
+            write_card_files(ix, gen_dir)  # before the swap: no reader sees the segment without it
         except BaseException:
             writer.cancel()
             raise

@@ -80,8 +80,10 @@ LANGUAGE_OF: dict[str, str] = {field_name(base, lang): lang for lang in LANGUAGE
 # bump INDEX_VERSION and make READABLE_VERSIONS {INDEX_VERSION}. 3: one field set per analysis language
 # and the document's language in its card. 4: articles: the document's type in its card, an article's
 # sections stored. 5: the procedures a document applies to in its card (the procedure filter).
-INDEX_VERSION = 5
-READABLE_VERSIONS = frozenset({5})
+# 6: a rebuilt segment has its card file (kb.search.whoosh.cards), which workers map instead of
+# building cards and the title suggester in memory.
+INDEX_VERSION = 6
+READABLE_VERSIONS = frozenset({6})
 
 
 def index_fields() -> fields.Schema:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import sys
 from array import array
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import repeat
 from operator import add, mul, truediv
@@ -22,7 +22,12 @@ from operator import add, mul, truediv
 from kb.search.common.ranking import BODY_PHRASE_FACTOR
 from kb.search.whoosh.fields import BOOSTS, LANGUAGE_OF, PHRASE_FIELDS, field_set
 from kb.search.whoosh.lowlevel.flat_postings import FlatPostings
-from kb.search.whoosh.lowlevel.postings import field_lengths, read_positions, read_postings
+from kb.search.whoosh.lowlevel.postings import (
+    LENGTH_OF_BYTE,
+    field_length_bytes,
+    read_positions,
+    read_postings,
+)
 
 K1, B = 1.2, 0.75
 Scores = dict[int, float]
@@ -49,7 +54,7 @@ class Scorer:
         self.reader = searcher.reader()
         self.flat = flat or {}
         self.doc_count = max(1, self.reader.doc_count())
-        self._norms: dict[str, array] = {}
+        self._norms: dict[str, tuple[bytes, array]] = {}
         # One LRU for term postings, phrase document sets, whole query units, filters and facet masks:
         # key -> (value, bytes it holds); ``held``: their total, kept <= ``max_bytes``.
         self._cache: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
@@ -58,17 +63,22 @@ class Scorer:
 
     # per-field statistics ---------------------------------------------------
 
-    def _norm(self, field: str) -> array:
-        """K1 * (1 - B + B * dl / avgdl) for every docnum."""
+    def _norm(self, field: str) -> tuple[bytes, array]:
+        """K1 * (1 - B + B * dl / avgdl) for every docnum, as (a byte a document, the norm of each
+        byte): Whoosh stores a field's length in one byte, so there are at most 256 norms."""
         norm = self._norms.get(field)
         if norm is None:
-            lengths = field_lengths(self.reader, field)
-            total = sum(lengths)
+            codes = field_length_bytes(self.reader, field)
+            per_code = Counter(codes)
+            total = sum(LENGTH_OF_BYTE[b] * n for b, n in per_code.items())
             # English fields average over every document (as before languages); another language's
             # over the documents that have the field, so a minority language is not penalised.
-            count = self.doc_count if field in PHRASE_FIELDS or field == "body" else sum(map(bool, lengths))
+            if field in PHRASE_FIELDS or field == "body":
+                count = self.doc_count
+            else:
+                count = sum(n for b, n in per_code.items() if LENGTH_OF_BYTE[b])
             avg = total / max(1, count) if total else 1.0
-            norm = array("d", [K1 * (1 - B + B * dl / avg) for dl in lengths])  # 8 bytes a document
+            norm = codes, array("d", [K1 * (1 - B + B * dl / avg) for dl in LENGTH_OF_BYTE])
             self._norms[field] = norm
         return norm
 
@@ -90,7 +100,8 @@ class Scorer:
             df = len(ids)
             c = BOOSTS[field] * math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5)) * (K1 + 1)
             # c * tf / (tf + norm[d]) for every posting, with the loops in C (map) rather than Python
-            denominators = map(add, weights, map(self._norm(field).__getitem__, ids))
+            codes, norms = self._norm(field)
+            denominators = map(add, weights, map(norms.__getitem__, map(codes.__getitem__, ids)))
             scores.extend(map(mul, map(truediv, weights, denominators), repeat(c)))
         return ids, scores
 

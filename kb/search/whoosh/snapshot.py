@@ -4,27 +4,29 @@ A snapshot is replaced (never updated) when CURRENT or LAST_COMMIT changes, so c
 invalidation: per-document cards (for hits, filters, facets and ids()), the title suggester, the
 vocabulary and the scorer all belong to exactly one state.
 
-What grows with the corpus is held once per document and compactly: a card's repeated values (kind,
-locale, tags, language, action, type) are one shared object each. What grows with use (term and unit
-scores, phrase and filter document sets, facet masks of query units) lives in the scorer's LRU,
-bounded in bytes (``cache_bytes``, KB_SEARCH_CACHE_BYTES).
+What grows with the corpus is read in place from the rebuilt segment's files, mapped and shared by
+every process (the cards and the title suggester's arrays: :mod:`kb.search.whoosh.cards`; postings:
+:mod:`kb.search.whoosh.lowlevel.flat_postings`); only documents committed since are held in memory.
+What grows with use (term and unit scores, phrase and filter document sets, facet masks of query
+units) lives in the scorer's LRU, bounded in bytes (``cache_bytes``, KB_SEARCH_CACHE_BYTES).
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from functools import cached_property
-from itertools import chain
+from itertools import chain, compress
 from pathlib import Path
 
+from kb.search.whoosh.cards import Cards
 from kb.search.whoosh.fields import unpack_card
 from kb.search.whoosh.lowlevel import flat_postings
 from kb.search.whoosh.lowlevel.postings import column_values
 from kb.search.whoosh.matching import UnitMatch
 from kb.search.whoosh.scoring import CACHE_BYTES, Scorer
-from kb.search.whoosh.titles import Card, TitleSuggester
+from kb.search.whoosh.titles import TitleSuggester
 from kb.search.whoosh.vocabulary import Vocabulary
 
 VOCAB_FILE = "VOCAB"
@@ -56,11 +58,8 @@ class IndexSnapshot:
         self.searcher = searcher if searcher is not None else ix.searcher()
         flat = flat_postings.for_reader(self.searcher.reader(), gen_dir)
         self.scorer = Scorer(self.searcher, flat, max_cached_bytes=cache_bytes)
-        self.cards: list[tuple | None] = _cards(column_values(self.searcher.reader(), "card"))
-        self.live = [d for d, card in enumerate(self.cards) if card is not None]
-        self.kind_of = [card[2] if card else None for card in self.cards]
-        self.type_of = [card[8] if card else None for card in self.cards]
-        self.tags_of = [card[4] if card else () for card in self.cards]
+        self.cards = Cards(self.searcher.reader(), gen_dir)
+        self.live: Sequence[int] = self.cards.live
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # a reader of a deleted generation may fail to close
@@ -71,13 +70,15 @@ class IndexSnapshot:
         return len(self.live)
 
     def ids(self) -> set[str]:
-        """The ids of the live documents, read from the cards' column (a card in memory holds none)."""
+        """The ids of the live documents, read from the cards' column."""
         return {unpack_card(raw)[5] for raw in column_values(self.searcher.reader(), "card") if raw}
 
     @cached_property
     def languages(self) -> frozenset[str]:
         """The analysis languages of the documents of this state."""
-        return frozenset(self.cards[d][6] for d in self.live)  # type: ignore[index]
+        codes, table = self.cards.codes["language"], self.cards.tables["language"]
+        held = set(codes) if not self.cards.deleted else set(map(codes.__getitem__, self.live))
+        return frozenset(table[c] for c in held)
 
     @cached_property
     def vocab(self) -> Vocabulary:
@@ -85,15 +86,11 @@ class IndexSnapshot:
 
     @cached_property
     def suggester(self) -> TitleSuggester:
-        cards = (self.cards[d] for d in self.live)
-        return TitleSuggester(
-            Card(title=c[0], slug=c[1], kind=c[2], locale=c[3], type=c[8], procedures=c[9])  # type: ignore[index]
-            for c in cards
-        )
+        return self.cards.suggester()
 
     # filters and facets --------------------------------------------------------
 
-    _COLUMNS = {"kind": 2, "locale": 3, "tags": 4, "type": 8, "procedure": 9}
+    _COLUMNS = {"kind": "kind", "locale": "locale", "tags": "tags", "type": "type", "procedure": "procedures"}
 
     def _docs(self, facet: str, value: str) -> set[int]:
         """The documents whose ``facet`` (kind, locale, type; tags, procedure: one of them) is
@@ -101,12 +98,14 @@ class IndexSnapshot:
         key = ("docs", facet, value)
         docs = self.scorer.cached(key)
         if docs is None:
-            column = self._COLUMNS[facet]
-            cards = self.cards
+            cards, column = self.cards, self._COLUMNS[facet]
             if facet in MANY_VALUED:
-                docs = {d for d in self.live if value in cards[d][column]}  # type: ignore[index]
+                docs = cards.many[column].docs_with(value)
             else:
-                docs = {d for d in self.live if cards[d][column] == value}  # type: ignore[index]
+                codes, table = cards.codes[column], cards.tables[column]
+                wanted = [c for c, v in enumerate(table) if v == value]
+                docs = set(compress(range(len(codes)), map(wanted[0].__eq__, codes))) if wanted else set()
+            docs.difference_update(cards.deleted)
             self.scorer.remember(key, docs)
         return docs
 
@@ -171,11 +170,13 @@ class IndexSnapshot:
         intersections: one bit per document, so one big-integer AND and popcount per value.
         ``mask_min``: the size from which on bitmasks are used (default: the snapshot's)."""
         if len(docs) < (self.facet_mask_min if mask_min is None else mask_min):
-            values = {"kind": self.kind_of, "type": self.type_of}.get(facet, self.tags_of)
             if facet != "tags":
-                counts = Counter(map(values.__getitem__, docs))
+                codes, table = self.cards.codes[facet], self.cards.tables[facet]
+                by_code = Counter(map(codes.__getitem__, docs))
             else:
-                counts = Counter(chain.from_iterable(map(values.__getitem__, docs)))
+                many = self.cards.many["tags"]
+                by_code, table = Counter(chain.from_iterable(map(many.codes_of, docs))), many.table
+            counts = Counter({table[c]: n for c, n in by_code.items()})
         else:
             key = id(docs)
             if selections is None or key not in selections:
@@ -204,43 +205,26 @@ class IndexSnapshot:
         cache = self.__dict__.setdefault("_facet_masks", {})
         if facet not in cache:  # one integer of len(cards) bits per value: a few per facet, kept
             size = len(self.cards)
-            groups: dict[str, list[int]] = {}  # built for the masks, then dropped
             if facet == "tags":
-                for d in self.live:
-                    for tag in self.tags_of[d]:
-                        groups.setdefault(tag, []).append(d)
+                groups = self.cards.many["tags"].groups()
             else:
-                values = self.type_of if facet == "type" else self.kind_of
-                for d in self.live:
-                    groups.setdefault(values[d], []).append(d)  # type: ignore[arg-type]
+                codes, table = self.cards.codes[facet], self.cards.tables[facet]
+                by_code: dict[int, list[int]] = {}  # built for the masks, then dropped
+                for d in range(len(codes)):
+                    by_code.setdefault(codes[d], []).append(d)
+                groups = {table[c]: members for c, members in by_code.items()}
+            deleted = self.cards.deleted
             masks = {}
             for value, members in groups.items():
                 flags = bytearray(size)
                 for d in members:
                     flags[d] = 1
-                masks[value] = _bitmask(flags)
+                for d in deleted:
+                    flags[d] = 0
+                if any(flags):
+                    masks[value] = _bitmask(flags)
             cache[facet] = masks
         return cache[facet]
-
-
-def _cards(raw_cards: Iterable[bytes | None]) -> list[tuple | None]:
-    """The unpacked cards (None: a deleted document), each repeated value (kind, locale, tags and each
-    tag, language, action, type, procedures and each procedure) one shared object: per document, only
-    title and slug are its own. The id, which no search reads, is left out ("": see
-    :meth:`IndexSnapshot.ids`)."""
-    shared: dict = {}
-    one = shared.setdefault
-    cards: list[tuple | None] = []
-    for raw in raw_cards:
-        if not raw:
-            cards.append(None)
-            continue
-        title, slug, kind, locale, tags, _doc_id, language, action, doc_type, procedures = unpack_card(raw)
-        tags = one(tags, tuple(one(t, t) for t in tags))
-        procedures = one(procedures, tuple(one(p, p) for p in procedures))
-        shared_values = (one(language, language), one(action, action), one(doc_type, doc_type), procedures)
-        cards.append((title, slug, one(kind, kind), one(locale, locale), tags, "", *shared_values))
-    return cards
 
 
 def _within(base: Collection[int], *filters: set[int] | None) -> Collection[int]:

@@ -12,7 +12,7 @@ import pytest
 from kb.search.whoosh.backend import WhooshBackend
 from kb.search.whoosh.fields import TEXT_FIELDS
 from kb.search.whoosh.lowlevel import WRITTEN_FOR, WhooshVersionError, check_version, installed_version
-from kb.search.whoosh.lowlevel.postings import field_lengths
+from kb.search.whoosh.lowlevel.postings import LENGTH_OF_BYTE, field_length_bytes, field_lengths
 from tests.search.conftest import CORPUS, ROOT, make_doc
 
 
@@ -55,6 +55,7 @@ def test_field_lengths_match_whoosh_across_segments(tmp_path):
         # Whoosh answers None for some documents without the field: a length of 0
         expected = [reader.doc_field_length(d, field, 0) or 0 for d in range(reader.doc_count_all())]
         assert field_lengths(reader, field) == expected, field
+        assert [LENGTH_OF_BYTE[b] for b in field_length_bytes(reader, field)] == expected, field
 
 
 WHOOSH_INTERNALS = ("whoosh.codec", "whoosh.matching", "whoosh.reading", "whoosh.writing")

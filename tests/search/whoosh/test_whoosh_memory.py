@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 import tracemalloc
 
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from benchmarks.corpus import generate, prefixes, queries, to_search_document
 from kb.search.whoosh.backend import WhooshBackend
 from kb.search.whoosh.scoring import size_of
-from tests.search.conftest import CORPUS, SYNONYMS
+from tests.search.conftest import CORPUS, ROOT, SYNONYMS
 
 ENTRIES = list(generate(600, seed=21))
 
@@ -88,3 +90,38 @@ def test_search_caches_stay_within_their_byte_budget(index_path):
 def test_the_cache_budget_comes_from_the_configuration(tmp_path):
     config = {"KB_SEARCH_INDEX_PATH": str(tmp_path), "KB_SEARCH_CACHE_BYTES": 123_456}
     assert WhooshBackend.from_config(config).cache_bytes == 123_456
+
+
+_MALLOC_PROBE = """
+import ctypes, sys
+libc = ctypes.CDLL("libc.so.6")
+class Info(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+libc.mallinfo2.restype = Info
+if sys.argv[1] == "backend":
+    from kb.search.whoosh.backend import WhooshBackend
+    WhooshBackend(sys.argv[2])
+big = bytearray(8 * 2**20)
+del big  # glibc would now raise its mmap threshold to 8 MiB
+before = libc.mallinfo2().hblks
+blocks = [bytearray(2**20) for _ in range(4)]
+print(libc.mallinfo2().hblks - before)
+"""
+
+
+def test_a_whoosh_backend_keeps_large_blocks_mapped_so_freeing_returns_them(tmp_path):
+    """After a large free, 1 MiB blocks still get their own mapping (returned when freed), not heap."""
+
+    def mapped_blocks(mode: str) -> int:
+        run = subprocess.run(
+            [sys.executable, "-c", _MALLOC_PROBE, mode, str(tmp_path / "index")],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        return int(run.stdout.split()[-1])
+
+    assert mapped_blocks("plain") == 0  # glibc's own behaviour: the probe can tell
+    assert mapped_blocks("backend") == 4

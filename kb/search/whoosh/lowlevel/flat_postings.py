@@ -1,7 +1,9 @@
 """Raw posting arrays beside the segment a rebuild writes, so reads skip Whoosh's block decoding.
 
 A rebuild writes, next to its segment, ``<segment id>.kbpost``: every term's docnums (int32) and
-weights (float32) as plain machine arrays, an index of where each term starts, and a trailer.
+weights (float32) as plain machine arrays, then the term index (the sorted ``field NUL text`` keys
+as one UTF-8 blob and the arrays of their ends, offsets and counts), a small pickled header of where
+those are, and a trailer. The term index too is read in place from the map: a lookup bisects it.
 Whoosh names it like one of the segment's own files, so Whoosh deletes it with the segment when a
 merge retires it. A segment never changes after it is written (deletions are kept apart), so the
 file stays valid across commits: readers in every process memory-map it once and share its pages,
@@ -25,9 +27,11 @@ from sys import byteorder
 
 from whoosh.reading import SegmentReader
 
+from kb.search.whoosh.lowlevel.array_file import Strings, string_arrays
+
 EXT = ".kbpost"
-MAGIC = b"KBP1" + (b"L" if byteorder == "little" else b"B")
-_TRAILER = struct.Struct("<Q")  # offset of the pickled index
+MAGIC = b"KBP2" + (b"L" if byteorder == "little" else b"B")
+_TRAILER = struct.Struct("<Q")  # offset of the pickled header
 
 
 def path_for(folder: str | os.PathLike, segment_id: str) -> Path:
@@ -55,7 +59,23 @@ class FlatPostingsWriter:
         self._offset += 8 * count
 
     def finish(self) -> None:
-        self._fh.write(pickle.dumps(self._index, protocol=pickle.HIGHEST_PROTOCOL))
+        entries = sorted((f"{field}\0{text}", where) for (field, text), where in self._index.items())
+        keys = string_arrays("keys", (key for key, _ in entries))
+        columns = {
+            "keys.blob": keys["keys.blob"],
+            "keys.ends": keys["keys.offsets"],
+            "offsets": array("q", [where[0] for _, where in entries]),
+            "counts": array("q", [where[1] for _, where in entries]),
+        }
+        header: dict[str, tuple[str, int, int]] = {}
+        for name, values in columns.items():
+            pad = -self._offset % 8
+            self._fh.write(b"\0" * pad)
+            self._offset += pad
+            header[name] = (values.typecode, self._offset, len(values))
+            self._fh.write(values.tobytes())
+            self._offset += len(values) * values.itemsize
+        self._fh.write(pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL))
         self._fh.write(_TRAILER.pack(self._offset))
         self._fh.close()
 
@@ -69,9 +89,8 @@ class FlatPostingsWriter:
 
 
 class FlatPostings:
-    """One memory-mapped flat postings file. Its term index (pickled in the file as a dict) is held as
-    one sorted list of ``field NUL text`` keys beside two arrays of offsets and counts: about 80 bytes
-    a term instead of about 300 as a dict of tuples."""
+    """One memory-mapped flat postings file, its term index read in place (nothing per term is held
+    in the process: the keys are decoded as a bisection reads them)."""
 
     def __init__(self, path: Path):
         with open(path, "rb") as fh:
@@ -80,12 +99,16 @@ class FlatPostings:
             self._map.close()
             raise ValueError(f"{path.name}: not a flat postings file of this machine's byte order")
         (start,) = _TRAILER.unpack(self._map[-_TRAILER.size :])
-        index: dict[tuple[str, str], tuple[int, int]] = pickle.loads(self._map[start : -_TRAILER.size])
-        entries = sorted((f"{field}\0{text}", where) for (field, text), where in index.items())
-        del index
-        self._keys = [key for key, _ in entries]
-        self._offsets = array("q", [where[0] for _, where in entries])
-        self._counts = array("q", [where[1] for _, where in entries])
+        header: dict[str, tuple[str, int, int]] = pickle.loads(self._map[start : -_TRAILER.size])
+        view = memoryview(self._map)
+
+        def column(name: str) -> memoryview:
+            typecode, offset, length = header[name]
+            return view[offset : offset + length * array(typecode).itemsize].cast(typecode)
+
+        self._keys = Strings(column("keys.blob"), column("keys.ends"))
+        self._offsets = column("offsets")
+        self._counts = column("counts")
 
     def postings(self, field: str, text: str) -> tuple[array, array] | None:
         """(docnums, weights) of a term, or None when the segment does not hold it."""

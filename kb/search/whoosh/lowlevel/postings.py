@@ -172,6 +172,25 @@ def field_lengths(reader, field: str) -> list[int]:
     return out
 
 
+def field_length_bytes(reader, field: str) -> bytes:
+    """The length of ``field`` for every docnum of the reader as Whoosh stores it, one byte a document
+    (its length is ``LENGTH_OF_BYTE[byte]``)."""
+    out = bytearray()
+    for leaf, _offset in _leaves(reader):
+        if not isinstance(leaf, SegmentReader):  # the empty reader of an index without segments
+            continue
+        count = leaf.doc_count_all()
+        column = leaf._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
+        stored = 0 if column is None else min(count, column._count)
+        if stored:
+            out += column._dbfile.get(column._basepos, stored)
+        out += bytes(count - stored)  # the column stops after the last document of a length not 0
+    return bytes(out)
+
+
+LENGTH_OF_BYTE: tuple[int, ...] = tuple(_BYTE_TO_LENGTH)
+
+
 def column_values(reader, field: str) -> list[bytes | None]:
     """Raw column value of every docnum (None for deleted documents)."""
     out: list[bytes | None] = []
@@ -181,3 +200,15 @@ def column_values(reader, field: str) -> list[bytes | None]:
             values = [None if leaf.is_deleted(i) else v for i, v in enumerate(values)]
         out.extend(values)
     return out
+
+
+def segments(reader) -> list[tuple[Any, int, str, frozenset[int]]]:
+    """(segment reader, first docnum, segment id, deleted docnums within the segment) of each segment
+    of a reader (none for the empty reader of an index without segments)."""
+    found = []
+    for leaf, offset in _leaves(reader):
+        segment_id = _segment_id(leaf)
+        if segment_id is not None:
+            deleted = frozenset(leaf.deleted_docs_set) if leaf.has_deletions() else frozenset()
+            found.append((leaf, offset, segment_id, deleted))
+    return found
