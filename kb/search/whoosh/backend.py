@@ -424,6 +424,8 @@ class WhooshBackend(SearchBackend):
                 if writer.docnum >= self.segment_docs:
                     writer, full = None, writer
                     full.commit(merge=False)
+                    del full
+                    gc.collect()  # whatever cycles the segment left: once per segment, not per object
                 if progress is not None and len(seen) % 500 == 0:
                     progress(len(seen))
             vocab = Vocabulary()
