@@ -6,6 +6,7 @@ The rest of the suite runs with this backend too when KB_TEST_SEARCH_BACKEND=pos
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -182,3 +183,65 @@ def test_facets_beyond_the_cap_are_estimates_and_say_so(pg_app: Flask, tmp_path:
 def test_the_facet_cap_must_be_positive() -> None:
     with pytest.raises(ValueError, match="facet_cap"):
         PostgresBackend("postgresql+psycopg://postgres@127.0.0.1:5432/unused", facet_cap=0)
+
+
+def _bulk(n: int) -> dict:
+    body = {
+        "slug": f"bulk-{n}",
+        "kind": "technique",
+        "title": f"Bulk entry {n}",
+        "summary": f"Bulk entry number {n}, zqbulkq.",
+        "body": f"Step {n}: clean the skin.",
+        "tags": ["bulk"],
+        "details": {"phase": "after", "steps": ["Clean the skin"]},
+    }
+    return {"type": "entry", "status": "published", "draft": body, "live": body}
+
+
+def _built_at(app: Flask) -> object:
+    with app.app_context():
+        return db.session.execute(sa.text("SELECT built_at FROM search_state")).scalar_one()
+
+
+@needs_postgres
+def test_a_large_import_is_indexed_by_a_rebuild_in_its_transaction(
+    pg_app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kb.services import indexing
+
+    monkeypatch.setattr(indexing, "REBUILD_MIN_PENDING", 50)
+    monkeypatch.setattr(indexing, "BATCH", 40)  # several COPYs, documents read between them
+    path = tmp_path / "bulk.ndjson"
+    path.write_text("".join(json.dumps(_bulk(n)) + "\n" for n in range(120)), encoding="utf-8")
+    before = _built_at(pg_app)
+    result = pg_app.test_cli_runner().invoke(args=["import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert _built_at(pg_app) != before  # rebuilt, in the import's transaction
+    client = pg_app.test_client()
+    response = client.get("/api/v1/search", query_string={"q": "zqbulkq", "per_page": 1})
+    assert response.get_json()["meta"]["total"] == 120
+    assert _slugs(client, "bruises")[0] == "bruising"  # the rest of the index is rebuilt too
+    assert _count(pg_app, "search_outbox") == 0
+    assert _count(pg_app, "search_documents") == 22 + 120
+
+
+@needs_postgres
+def test_a_large_import_while_the_index_is_held_is_kept_in_the_outbox(
+    pg_app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, index_lock: sa.Connection
+) -> None:
+    from kb.services import indexing
+
+    monkeypatch.setattr(indexing, "REBUILD_MIN_PENDING", 50)
+    path = tmp_path / "bulk.ndjson"
+    path.write_text("".join(json.dumps(_bulk(n)) + "\n" for n in range(60)), encoding="utf-8")
+    result = pg_app.test_cli_runner().invoke(args=["import", str(path)])
+    assert result.exit_code == 0, result.output  # the rebuild and the batches found the index busy
+    client = pg_app.test_client()
+    assert _count(pg_app, "search_outbox") == 60
+    index_lock.rollback()
+    assert client.get("/readyz").status_code == 503  # fresh rows, but a committed import's
+    result = pg_app.test_cli_runner().invoke(args=["reindex", "--pending"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/readyz").status_code == 200
+    response = client.get("/api/v1/search", query_string={"q": "zqbulkq", "per_page": 1})
+    assert response.get_json()["meta"]["total"] == 60

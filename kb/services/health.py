@@ -17,6 +17,7 @@ from kb.webhooks import health as webhook_health
 
 READY_WITHIN = 1.5  # seconds: /readyz answers within 2 s even when the database stalls
 PENDING_GRACE = timedelta(seconds=5)  # an index change this old and still not applied is a problem
+PENDING_BACKLOG = 10  # more pending changes than this (a bulk write's, an import's) are not ready at once
 
 
 def readiness() -> dict[str, Any]:
@@ -42,8 +43,9 @@ def _database() -> dict[str, Any]:
 
 
 def _search() -> dict[str, Any]:
-    """The index is usable, and holds every committed change: none pending past the grace, and no
-    committed import still being indexed."""
+    """The index is usable, and holds every committed change: none pending past the grace, no
+    backlog (a committed import's rows: the index lacks them whatever their age), and no committed
+    import job still being indexed."""
     try:
         with database.deadline(READY_WITHIN):
             state = indexing.health()
@@ -58,6 +60,8 @@ def _search() -> dict[str, Any]:
         return {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
     if importing:
         state.update(ok=False, detail=f"{importing} committed import(s) not yet indexed")
+    elif state["pending"] > PENDING_BACKLOG:
+        state.update(ok=False, detail=f"{state['pending']} index change(s) pending")
     elif oldest is not None and utcnow() - oldest > PENDING_GRACE:
         since = oldest.isoformat()
         state.update(ok=False, detail=f"{state['pending']} index change(s) pending since {since}")

@@ -13,6 +13,11 @@ A row whose application fails (a busy index lock, a crash, a full disk) stays an
 next write, at start (``recover``) and by ``flask --app kb reindex --pending``. Applying holds one
 cross-process lock from reading the rows to deleting them, so two workers never apply an older read
 of an entry after a newer one.
+
+A large backlog (a bulk import: at least ``REBUILD_MIN_PENDING`` rows and ``REBUILD_FRACTION`` of the
+index), applied outside a request, is applied as a rebuild aside instead: the documents are read from
+the database in batches and swapped in, faster than updating the index 500 rows at a time and bounded
+in memory; the rows written while it runs stay pending and are applied after it.
 """
 
 from __future__ import annotations
@@ -26,9 +31,10 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 from sqlalchemy.orm import Session, SessionTransaction
 
+from kb import database
 from kb.errors import RequestDeadline
 from kb.extensions import db
 from kb.models import LiveArticle, LiveEntry, LiveTranslation, SearchOutbox
@@ -38,6 +44,8 @@ from kb.services.filelock import file_lock
 
 log = logging.getLogger(__name__)
 BATCH = 500
+REBUILD_MIN_PENDING = 2000  # a backlog this large, and
+REBUILD_FRACTION = 0.1  # this part of the index, is applied as a rebuild (outside requests)
 EXTENSION = "kb.search"
 PENDING = "kb.search.pending"  # Session.info key: {entry or article id: action} to index before the commit
 IN_DATABASE = {"postgres": "postgresql"}  # backends whose index lives in the app's database
@@ -86,6 +94,8 @@ def _index_in_transaction(session: Session) -> None:
     if not ids:
         return
     session.flush()
+    if _rebuilt_in_transaction(session, len(ids)):
+        return
     failed = False
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
@@ -97,6 +107,23 @@ def _index_in_transaction(session: Session) -> None:
                 log.warning("search index update postponed to the outbox: %s", exc)
                 failed = True  # do not wait for the lock again for every further chunk
         session.add_all(SearchOutbox(entry_id=i, action=pending[i]) for i in chunk)
+
+
+def _rebuilt_in_transaction(session: Session, pending: int) -> bool:
+    """For as many recorded entries as a large backlog (a bulk import): rebuild the index in this
+    transaction instead (one COPY per batch, against an update per batch), in a savepoint; False
+    when the backlog is small or the index is busy (then the batches or the outbox take them)."""
+    if pending < REBUILD_MIN_PENDING or pending < REBUILD_FRACTION * int(
+        backend().health().get("documents") or 0
+    ):
+        return False
+    try:
+        with session.connection().begin_nested():
+            backend().rebuild(_all_documents())
+    except (SearchError, sa.exc.DBAPIError) as exc:
+        log.warning("search rebuild in the transaction postponed to batches: %s", exc)
+        return False
+    return True
 
 
 @sa.event.listens_for(Session, "after_transaction_end")
@@ -131,8 +158,8 @@ def apply_pending(timeout: float | None = None) -> ApplyReport:
         if idle:
             return report  # nothing to do (e.g. after a write that touched no entry)
         with _sync_lock(wait):
-            if not _index_usable():
-                rebuild()
+            if not _index_usable() or _backlog_is_large():
+                report.applied += _rebuild()[1]
             while batch := _pending_batch():
                 _apply(batch)
                 report.applied += len(batch)
@@ -151,6 +178,11 @@ def apply_pending(timeout: float | None = None) -> ApplyReport:
 def rebuild(progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the whole index from the live entries and articles (aside, then swapped in). Clears the
     outbox rows the rebuild covers; rows written meanwhile stay, since the rebuild may have missed them."""
+    return _rebuild(progress)[0]
+
+
+def _rebuild(progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """``rebuild``: the documents indexed and the outbox rows cleared."""
     covered: list[int] = []
 
     def documents() -> Iterator[SearchDocument]:  # one consistent read: the rows, then the content
@@ -160,13 +192,16 @@ def rebuild(progress: Callable[[int], None] | None = None) -> int:
     if backend().transactional:
         count = backend().rebuild(documents(), progress=progress)  # reads under the index lock
     else:
-        docs = list(documents())
-        db.session.commit()  # let writers go on while we index
-        count = backend().rebuild(docs, progress=progress)
+        # The rows first, then the content in batches, each batch a short read of its own: whatever
+        # a covered row asked for is in the content read after it, and a write made meanwhile leaves
+        # a row of its own, applied after the swap. Memory holds a batch, writers are never held up.
+        covered.extend(db.session.scalars(sa.select(SearchOutbox.id)))
+        db.session.commit()
+        count = backend().rebuild(_documents_in_batches(), progress=progress)
     for start in range(0, len(covered), BATCH):
         db.session.execute(sa.delete(SearchOutbox).where(SearchOutbox.id.in_(covered[start : start + BATCH])))
     db.session.commit()
-    return count
+    return count, len(covered)
 
 
 def rebuild_locked(progress: Callable[[int], None] | None = None) -> int:
@@ -209,6 +244,18 @@ def health() -> dict[str, Any]:
 
 def _index_usable() -> bool:
     return bool(backend().health().get("ok"))
+
+
+def _backlog_is_large() -> bool:
+    """Whether the pending rows are better applied as a rebuild: many, and a good part of the index.
+    Never in a request: a rebuild may outlast the request's deadline, while batches make progress."""
+    if has_request_context():
+        return False
+    pending = pending_count()
+    if pending < REBUILD_MIN_PENDING:
+        return False
+    documents = int(backend().health().get("documents") or 0)
+    return pending >= REBUILD_FRACTION * documents
 
 
 def _sync_lock(timeout: float) -> Any:
@@ -273,3 +320,26 @@ def _all_documents() -> Iterator[SearchDocument]:
                 yield from documents(batch)
                 batch = []
         yield from documents(batch)
+
+
+def _documents_in_batches() -> Iterator[SearchDocument]:
+    """Every live entry's documents, then every live article's, read ``BATCH`` at a time by key, each
+    batch in a read transaction of its own (which holds no write lock), the session emptied after it."""
+    for model, key, documents in (
+        (LiveEntry, LiveEntry.entry_id, to_documents),
+        (LiveArticle, LiveArticle.article_id, search_articles.to_documents),
+    ):
+        after: Any = None
+        while True:
+            query = sa.select(model).order_by(key).limit(BATCH)
+            if after is not None:
+                query = query.where(key > after)
+            with database.read_only():
+                batch = list(db.session.scalars(query))
+                docs = documents(batch) if batch else []
+                after = getattr(batch[-1], key.key) if batch else None
+                db.session.commit()
+            db.session.expunge_all()
+            yield from docs
+            if len(batch) < BATCH:
+                break

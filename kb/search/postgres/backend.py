@@ -477,16 +477,17 @@ class PostgresBackend(SearchBackend):
     def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> int:
         """Replace every row under ``SHARE ROW EXCLUSIVE`` on the documents table.
 
-        Transactional: in the caller's transaction, which commits it, and ``docs`` is consumed (into
-        a list) only once the lock is held, so a lazy iterable reading the content in that same
-        transaction sees every write that reached the index before, and none can slip in between.
+        Transactional: in the caller's transaction, which commits it, and ``docs`` is consumed only
+        once the lock is held, so a lazy iterable reading the content in that same transaction sees
+        every write that reached the index before, and none can slip in between; it is read a batch
+        at a time between the COPYs of the batches before (not listed: memory holds one batch).
         Otherwise: in a transaction of the backend's own, then VACUUM ANALYZE.
         """
         if self._connection is not None:
             conn = self._connection()
             with self._write_errors():
                 self._lock_for_rebuild(conn)
-                count = reload(conn, list(docs), progress)
+                count = reload(conn, docs, progress, batched=True)
                 conn.exec_driver_sql(f"ANALYZE {DOCUMENTS}, {TITLE_KEYS}, {WORDS}")
             return count
         with self._own_write() as conn:

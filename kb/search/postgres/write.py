@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
 from kb.search.base import SearchDocument
 from kb.search.common.languages import analysis_language
@@ -192,10 +193,14 @@ def delete(conn, ids: list[str]) -> None:
     conn.exec_driver_sql(_MARK_CHANGED)
 
 
-def reload(conn, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None) -> int:
+def reload(
+    conn, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None, *, batched: bool = False
+) -> int:
     """Replace every row (the caller holds the lock and the transaction): DELETE, so readers keep
     seeing the old rows until commit, then one streaming COPY (PostgreSQL analyses the texts while
-    the next documents are prepared); the first document of each id wins."""
+    the next documents are prepared); the first document of each id wins. ``batched``: a COPY per
+    ``BATCH`` documents and their title keys instead, so ``docs`` may read from this same connection
+    between them (a rebuild in the caller's transaction) and memory holds one batch."""
     for table in (DOCUMENTS, TITLE_KEYS, WORDS):
         conn.exec_driver_sql(f"DELETE FROM {table}")
     raw = conn.connection.driver_connection
@@ -203,20 +208,36 @@ def reload(conn, docs: Iterable[SearchDocument], progress: Callable[[int], None]
     counts: Counter = Counter()
     title_words: set[str] = set()
     keys: list[tuple] = []
+
+    def first(doc: SearchDocument) -> Prepared | None:
+        prepared = prepare(doc)
+        if prepared.row[0] in seen:
+            return None
+        seen.add(prepared.row[0])
+        counts.update(prepared.words)
+        title_words.update(prepared.title_words)
+        return prepared
+
     with raw.cursor() as cur:
-        with cur.copy(f"COPY {DOCUMENTS} ({', '.join(DOC_COLUMNS)}) FROM STDIN") as copy:
-            for doc in docs:
-                prepared = prepare(doc)
-                if prepared.row[0] in seen:
-                    continue
-                seen.add(prepared.row[0])
-                copy.write_row(prepared.row)
-                keys.extend(prepared.keys)
-                counts.update(prepared.words)
-                title_words |= prepared.title_words
-                if progress is not None and len(seen) % BATCH == 0:
+        if batched:
+            found = iter(docs)
+            while chunk := list(islice(found, BATCH)):
+                rows = [prepared for prepared in map(first, chunk) if prepared is not None]
+                _copy(cur, DOCUMENTS, DOC_COLUMNS, [prepared.row for prepared in rows])
+                _copy(cur, TITLE_KEYS, KEY_COLUMNS, [key for prepared in rows for key in prepared.keys])
+                if progress is not None:
                     progress(len(seen))
-        _copy(cur, TITLE_KEYS, KEY_COLUMNS, keys)
+        else:
+            with cur.copy(f"COPY {DOCUMENTS} ({', '.join(DOC_COLUMNS)}) FROM STDIN") as copy:
+                for doc in docs:
+                    prepared = first(doc)
+                    if prepared is None:
+                        continue
+                    copy.write_row(prepared.row)
+                    keys.extend(prepared.keys)
+                    if progress is not None and len(seen) % BATCH == 0:
+                        progress(len(seen))
+            _copy(cur, TITLE_KEYS, KEY_COLUMNS, keys)
         vocabulary = [(w, n, w in title_words) for w, n in sorted(counts.items())]
         _copy(cur, WORDS, ("word", "docs", "in_title"), vocabulary)
     conn.exec_driver_sql(

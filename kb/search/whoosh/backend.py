@@ -62,13 +62,14 @@ from kb.search.whoosh.fields import (
     to_fields,
 )
 from kb.search.whoosh.lowlevel.mapped import open_mapped
-from kb.search.whoosh.lowlevel.writer import rebuild_writer, update_writer
+from kb.search.whoosh.lowlevel.writer import RebuildWriter, rebuild_writer, update_writer
 from kb.search.whoosh.matching import UnitMatch, match_unit
 from kb.search.whoosh.scoring import CACHE_BYTES, combine_all, combine_any
 from kb.search.whoosh.snapshot import FACET_MASK_MIN, VOCAB_FILE, IndexSnapshot
 from kb.search.whoosh.vocabulary import Vocabulary, document_words
 
 SNIPPETS = ("summary", "details", "body")  # highlighted fields, in order of weight
+SEGMENT_DOCS = 20_000  # a rebuild writes a segment per this many documents (~75 MB of postings held)
 
 
 class IndexVersionError(SearchError):
@@ -98,7 +99,8 @@ class WhooshBackend(SearchBackend):
     ``cache_bytes``: the byte budget of each index state's LRU of scores and document sets.
     rebuild() writes with
     :class:`~kb.search.whoosh.lowlevel.writer.RebuildWriter`, which keeps the postings in memory
-    (~12 bytes each plus positions) and writes the segment's flat postings file.
+    (~12 bytes each plus positions) and writes the segment's flat postings file; ``segment_docs``
+    bounds that memory: a segment is committed (unmerged) every that many documents.
     A search or suggest on a missing/unreadable index raises SearchError (health() says why).
     Thread-safe (one lock per instance); each process keeps its own caches per index state, and
     the rebuilt segment's flat postings (:mod:`kb.search.whoosh.lowlevel.flat_postings`) across states.
@@ -115,8 +117,10 @@ class WhooshBackend(SearchBackend):
         facet_mask_min: int = FACET_MASK_MIN,
         mapped: bool = True,
         cache_bytes: int = CACHE_BYTES,
+        segment_docs: int = SEGMENT_DOCS,
     ):
         self.layout = storage.Layout(path)
+        self.segment_docs = max(1, int(segment_docs))
         self.lock_timeout = float(lock_timeout)
         self.facet_mask_min = int(facet_mask_min)
         self.mapped = mapped
@@ -405,9 +409,11 @@ class WhooshBackend(SearchBackend):
     def _fill(
         self, ix, gen_dir: Path, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None
     ) -> int:
+        """Write ``docs`` into the new index ``ix``, a segment per ``segment_docs`` documents, each
+        committed without merging (a merge would decode them all again), then the vocabulary."""
         seen: set[str] = set()
         counts: Counter = Counter()
-        writer = rebuild_writer(ix, on_words=counts.update)  # hands over each document's words
+        writer: RebuildWriter | None = None
         collecting = gc.isenabled()
         gc.disable()  # millions of small objects: the cyclic GC would rescan them again and again
         try:
@@ -415,16 +421,26 @@ class WhooshBackend(SearchBackend):
                 if str(doc.id) in seen:
                     continue  # the first occurrence of an id wins
                 seen.add(str(doc.id))
+                if writer is None:
+                    writer = rebuild_writer(ix, on_words=counts.update)  # hands over each document's words
                 writer.add_document(**to_fields(doc))
+                if writer.docnum >= self.segment_docs:
+                    writer, full = None, writer
+                    full.commit(merge=False)
+                    del full
+                    gc.collect()  # whatever cycles the segment left: once per segment, not per object
                 if progress is not None and len(seen) % 500 == 0:
                     progress(len(seen))
             vocab = Vocabulary()
             vocab.merge(counts)
             vocab.save(gen_dir / VOCAB_FILE)
-            writer.commit()
-            write_card_files(ix, gen_dir)  # before the swap: no reader sees the segment without it
+            if writer is not None or not seen:  # the last segment, or an empty index's first commit
+                writer, last = None, writer or rebuild_writer(ix)
+                last.commit(merge=False)
+            write_card_files(ix, gen_dir)  # before the swap: no reader sees a segment without it
         except BaseException:
-            writer.cancel()
+            if writer is not None:
+                writer.cancel()
             raise
         finally:
             if collecting:

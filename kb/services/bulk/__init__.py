@@ -115,6 +115,7 @@ def import_stream(
         if progress and writer.written > written:
             progress(writer.written)
         report.items = checker.count
+        del checker, writer  # the slugs seen, let go before the index update after the commit
         work.detail.update(
             dry_run=dry_run, items=report.items, created=len(report.created), updated=len(report.updated)
         )
