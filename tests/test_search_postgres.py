@@ -20,6 +20,7 @@ from kb.extensions import db
 from kb.search.postgres.backend import PostgresBackend
 from kb.search.postgres.ddl import truncate_sql
 from kb.services.seeding import load_seed
+from tests.admin.test_import_indexing import entry as bulk_entry
 from tests.conftest import NEW_ENTRY as ENTRY
 from tests.conftest import ROOT, TEST_DATABASE_URL, make_app
 
@@ -185,19 +186,6 @@ def test_the_facet_cap_must_be_positive() -> None:
         PostgresBackend("postgresql+psycopg://postgres@127.0.0.1:5432/unused", facet_cap=0)
 
 
-def _bulk(n: int) -> dict:
-    body = {
-        "slug": f"bulk-{n}",
-        "kind": "technique",
-        "title": f"Bulk entry {n}",
-        "summary": f"Bulk entry number {n}, zqbulkq.",
-        "body": f"Step {n}: clean the skin.",
-        "tags": ["bulk"],
-        "details": {"phase": "after", "steps": ["Clean the skin"]},
-    }
-    return {"type": "entry", "status": "published", "draft": body, "live": body}
-
-
 def _built_at(app: Flask) -> object:
     with app.app_context():
         return db.session.execute(sa.text("SELECT built_at FROM search_state")).scalar_one()
@@ -212,7 +200,7 @@ def test_a_large_import_is_indexed_by_a_rebuild_in_its_transaction(
     monkeypatch.setattr(indexing, "REBUILD_MIN_PENDING", 50)
     monkeypatch.setattr(indexing, "BATCH", 40)  # several COPYs, documents read between them
     path = tmp_path / "bulk.ndjson"
-    path.write_text("".join(json.dumps(_bulk(n)) + "\n" for n in range(120)), encoding="utf-8")
+    path.write_text("".join(json.dumps(bulk_entry(n)) + "\n" for n in range(120)), encoding="utf-8")
     before = _built_at(pg_app)
     result = pg_app.test_cli_runner().invoke(args=["import", str(path)])
     assert result.exit_code == 0, result.output
@@ -233,7 +221,7 @@ def test_a_large_import_while_the_index_is_held_is_kept_in_the_outbox(
 
     monkeypatch.setattr(indexing, "REBUILD_MIN_PENDING", 50)
     path = tmp_path / "bulk.ndjson"
-    path.write_text("".join(json.dumps(_bulk(n)) + "\n" for n in range(60)), encoding="utf-8")
+    path.write_text("".join(json.dumps(bulk_entry(n)) + "\n" for n in range(60)), encoding="utf-8")
     result = pg_app.test_cli_runner().invoke(args=["import", str(path)])
     assert result.exit_code == 0, result.output  # the rebuild and the batches found the index busy
     client = pg_app.test_client()
