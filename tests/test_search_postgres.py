@@ -227,7 +227,9 @@ def test_a_large_import_while_the_index_is_held_is_kept_in_the_outbox(
     client = pg_app.test_client()
     assert _count(pg_app, "search_outbox") == 60
     index_lock.rollback()
-    assert client.get("/readyz").status_code == 503  # fresh rows, but a committed import's
+    ready = client.get("/readyz")  # fresh rows, but a committed import's
+    assert ready.status_code == 503
+    assert ready.get_json()["checks"]["search"]["detail"] == "60 imported item(s) not yet indexed"
     result = pg_app.test_cli_runner().invoke(args=["reindex", "--pending"])
     assert result.exit_code == 0, result.output
     assert client.get("/readyz").status_code == 200

@@ -27,5 +27,7 @@ class SearchOutbox(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    # written by an import: readiness waits for it however fresh (kb.services.health)
+    bulk: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
 
     __table_args__ = (sa.CheckConstraint(f"action IN {OUTBOX_ACTIONS}", name="action"),)

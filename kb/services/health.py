@@ -17,7 +17,7 @@ from kb.webhooks import health as webhook_health
 
 READY_WITHIN = 1.5  # seconds: /readyz answers within 2 s even when the database stalls
 PENDING_GRACE = timedelta(seconds=5)  # an index change this old and still not applied is a problem
-PENDING_BACKLOG = 10  # more pending changes than this (a bulk write's, an import's) are not ready at once
+PENDING_BACKLOG = 10  # more pending changes than this (a bulk write's) are not ready at once
 
 
 def readiness() -> dict[str, Any]:
@@ -43,13 +43,16 @@ def _database() -> dict[str, Any]:
 
 
 def _search() -> dict[str, Any]:
-    """The index is usable, and holds every committed change: none pending past the grace, no
-    backlog (a committed import's rows: the index lacks them whatever their age), and no committed
-    import job still being indexed."""
+    """The index is usable, and holds every committed change: no committed import's change pending
+    (its rows are marked ``bulk``; a job still indexing), no backlog (a bulk write's), and no other
+    change pending past the grace."""
     try:
         with database.deadline(READY_WITHIN):
             state = indexing.health()
             oldest = db.session.scalar(sa.select(sa.func.min(SearchOutbox.created_at)))
+            imported = db.session.scalar(
+                sa.select(sa.func.count()).select_from(SearchOutbox).where(SearchOutbox.bulk.is_(True))
+            )
             importing = db.session.scalar(
                 sa.select(sa.func.count())
                 .select_from(Job)
@@ -60,6 +63,8 @@ def _search() -> dict[str, Any]:
         return {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
     if importing:
         state.update(ok=False, detail=f"{importing} committed import(s) not yet indexed")
+    elif imported:
+        state.update(ok=False, detail=f"{imported} imported item(s) not yet indexed")
     elif state["pending"] > PENDING_BACKLOG:
         state.update(ok=False, detail=f"{state['pending']} index change(s) pending")
     elif oldest is not None and utcnow() - oldest > PENDING_GRACE:

@@ -48,6 +48,7 @@ REBUILD_MIN_PENDING = 2000  # a backlog this large, and
 REBUILD_FRACTION = 0.1  # this part of the index, is applied as a rebuild (outside requests)
 EXTENSION = "kb.search"
 PENDING = "kb.search.pending"  # Session.info key: {entry or article id: action} to index before the commit
+BULK = "kb.search.bulk"  # Session.info flag: the recorded changes are an import's (outbox rows marked bulk)
 IN_DATABASE = {"postgres": "postgresql"}  # backends whose index lives in the app's database
 
 
@@ -77,12 +78,15 @@ def backend() -> SearchBackend:
     return app.extensions[EXTENSION]
 
 
-def record(entry_id: uuid.UUID, action: str) -> None:
-    """Note, in the caller's transaction, that the index must upsert or remove this entry or article."""
+def record(entry_id: uuid.UUID, action: str, *, bulk: bool = False) -> None:
+    """Note, in the caller's transaction, that the index must upsert or remove this entry or article;
+    ``bulk`` for an import's (readiness waits for those whatever their age)."""
     if backend().transactional:
         db.session.info.setdefault(PENDING, {})[entry_id] = action
+        if bulk:
+            db.session.info[BULK] = True
     else:
-        db.session.add(SearchOutbox(entry_id=entry_id, action=action))
+        db.session.add(SearchOutbox(entry_id=entry_id, action=action, bulk=bulk))
 
 
 @sa.event.listens_for(Session, "before_commit")
@@ -90,6 +94,7 @@ def _index_in_transaction(session: Session) -> None:
     """For a transactional backend: bring the recorded entries' search rows to the state this
     transaction commits; if the index is busy or fails, write outbox rows instead (retried later)."""
     pending: dict[uuid.UUID, str] = session.info.pop(PENDING, {})
+    bulk = bool(session.info.pop(BULK, False))
     ids = sorted(pending)
     if not ids:
         return
@@ -106,7 +111,7 @@ def _index_in_transaction(session: Session) -> None:
             except (SearchError, sa.exc.DBAPIError) as exc:  # the backend rolled back to its savepoint
                 log.warning("search index update postponed to the outbox: %s", exc)
                 failed = True  # do not wait for the lock again for every further chunk
-        session.add_all(SearchOutbox(entry_id=i, action=pending[i]) for i in chunk)
+        session.add_all(SearchOutbox(entry_id=i, action=pending[i], bulk=bulk) for i in chunk)
 
 
 def _rebuilt_in_transaction(session: Session, pending: int) -> bool:
@@ -130,6 +135,7 @@ def _rebuilt_in_transaction(session: Session, pending: int) -> bool:
 def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # the outermost transaction ended without committing them
         session.info.pop(PENDING, None)
+        session.info.pop(BULK, None)
 
 
 def to_documents(entries: list[LiveEntry]) -> list[SearchDocument]:

@@ -128,3 +128,36 @@ def test_readyz_is_not_ready_while_a_committed_import_is_not_indexed(app: Flask,
     assert app.test_cli_runner().invoke(args=["reindex", "--pending"]).exit_code == 0
     assert client.get("/readyz").status_code == 200
     assert total(client, "zqbulkq") == 30
+
+
+def test_readyz_waits_for_a_small_import_however_fresh_its_rows(app: Flask, admin: Headers) -> None:
+    """Three imported items left unindexed are not ready at once (their outbox rows are marked as an
+    import's), while one edit's row, as fresh, is within the grace."""
+    client = app.test_client()
+    body = "".join(json.dumps(entry(n)) + "\n" for n in range(3))
+    with app.app_context():
+        backend = indexing.backend()
+        assert isinstance(backend, WhooshBackend)
+        with backend.layout.write_lock(1.0):
+            edited = client.post(
+                "/api/v1/admin/entries/bruising/unpublish",
+                headers={
+                    **admin,
+                    "If-Match": client.get("/api/v1/admin/entries/bruising", headers=admin).headers["ETag"],
+                },
+            )
+            assert edited.status_code == 200, edited.get_json()
+            single = client.get("/readyz")
+            imported = client.post(
+                "/api/v1/admin/import", data=body, headers={**admin, "Content-Type": "application/x-ndjson"}
+            )
+            assert imported.status_code == 200, imported.get_json()
+            ready = client.get("/readyz")
+    assert single.status_code == 200, single.get_json()  # one edit pending, seconds old: the grace
+    assert ready.status_code == 503
+    search = ready.get_json()["checks"]["search"]
+    pending = single.get_json()["checks"]["search"]["pending"]
+    assert (search["pending"], search["detail"]) == (pending + 3, "3 imported item(s) not yet indexed")
+    assert app.test_cli_runner().invoke(args=["reindex", "--pending"]).exit_code == 0
+    assert client.get("/readyz").status_code == 200
+    assert total(client, "zqbulkq") == 3

@@ -174,9 +174,9 @@ class Writer:
 
     def _index(self, entry_id: uuid.UUID) -> None:
         if indexing.backend().transactional:
-            indexing.record(entry_id, "upsert")  # indexed before the commit, in batches
+            indexing.record(entry_id, "upsert", bulk=True)  # indexed before the commit, in batches
         else:
-            self._add(SearchOutbox.__table__, {"entry_id": entry_id, "action": "upsert"})
+            self._add(SearchOutbox.__table__, {"entry_id": entry_id, "action": "upsert", "bulk": True})
             db.session.info[OUTBOX_WRITTEN] = True
 
     def _lock_feed(self) -> None:
